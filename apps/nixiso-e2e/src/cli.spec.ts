@@ -1,0 +1,26 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { workspaceRoot } from '@nixiso/testing';
+
+/** The user-facing commands, literally, through the real Nx CLI of this repository. */
+describe('nx CLI in this repository', () => {
+  const nx = (...args: string[]) =>
+    execFileSync('npx', ['nx', ...args], {
+      cwd: workspaceRoot,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+    });
+
+  it.each(['@nixiso:image', '@nixiso/nx:image'])('`npx nx g %s demo --dry-run` names the files it would create', (generator) => {
+    const out = nx('g', generator, 'images/demo-dry-run', '--dry-run', '--no-interactive');
+    expect(out).toMatch(/CREATE images\/demo-dry-run\/configuration\.nix/);
+    expect(out).toMatch(/dryRun/);
+    expect(existsSync(join(workspaceRoot, 'images/demo-dry-run'))).toBe(false);
+  });
+
+  it('`nx show projects` lists the plugin package and the e2e app', () => {
+    const projects = nx('show', 'projects').split('\n');
+    expect(projects).toEqual(expect.arrayContaining(['nixiso', 'nixiso-e2e']));
+  });
+});

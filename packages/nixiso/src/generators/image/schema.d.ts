@@ -1,0 +1,4 @@
+export interface ImageGeneratorSchema {
+  directory: string;
+  name?: string;
+}

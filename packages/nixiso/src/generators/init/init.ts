@@ -1,0 +1,29 @@
+import { formatFiles, readNxJson, updateNxJson, type GeneratorCallback, type Tree } from '@nx/devkit';
+import type { InitGeneratorSchema } from './schema';
+
+export const PLUGIN_PACKAGE = '@nixiso/nx';
+
+function pluginName(entry: string | { plugin: string }): string {
+  return typeof entry === 'string' ? entry : entry.plugin;
+}
+
+/** Adds @nixiso/nx to nx.json `plugins` once; running it again changes nothing. */
+export function addPluginToNxJson(tree: Tree): boolean {
+  const nxJson = readNxJson(tree) ?? {};
+  const plugins = nxJson.plugins ?? [];
+  if (plugins.some((p) => pluginName(p) === PLUGIN_PACKAGE || pluginName(p) === '@nixiso')) return false;
+  nxJson.plugins = [
+    ...plugins,
+    { plugin: PLUGIN_PACKAGE, options: { buildTargetName: 'build', evalTargetName: 'eval', lockTargetName: 'lock' } },
+  ];
+  updateNxJson(tree, nxJson);
+  return true;
+}
+
+export async function initGenerator(tree: Tree, options: InitGeneratorSchema): Promise<GeneratorCallback> {
+  addPluginToNxJson(tree);
+  if (!options.skipFormat) await formatFiles(tree);
+  return () => undefined;
+}
+
+export default initGenerator;

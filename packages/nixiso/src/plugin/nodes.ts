@@ -1,0 +1,90 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, TargetConfiguration } from '@nx/devkit';
+import { createNodesFromFiles } from '@nx/devkit';
+
+export interface NixisoPluginOptions {
+  buildTargetName?: string;
+  evalTargetName?: string;
+  lockTargetName?: string;
+}
+
+const PLUGIN_NAME = '@nixiso/nx';
+/** Marks a configuration.nix that builds an image, not an ordinary host. */
+const IMAGE_MODULE = /installer\/cd-dvd\/|installation-cd-|\/virtualisation\/|modules\/installer\/|isoImage|image\.baseName/;
+const FLAKE_IMAGE = /nixosConfigurations/;
+
+export type ImageKind = 'flake' | 'channel';
+
+/** What a directory holding `file` is, from the file's content; undefined when it is no image. */
+export function imageKindOf(file: string, content: string): ImageKind | undefined {
+  if (basename(file) === 'flake.nix') return FLAKE_IMAGE.test(content) ? 'flake' : undefined;
+  if (basename(file) === 'configuration.nix') return IMAGE_MODULE.test(content) ? 'channel' : undefined;
+  return undefined;
+}
+
+function projectName(root: string, workspaceRoot: string): string {
+  for (const manifest of ['project.json', 'package.json']) {
+    const path = join(workspaceRoot, root, manifest);
+    if (existsSync(path)) {
+      const name = JSON.parse(readFileSync(path, 'utf8')).name;
+      if (typeof name === 'string' && name) return name;
+    }
+  }
+  return basename(root) || 'image';
+}
+
+function imageTargets(kind: ImageKind, options: Required<NixisoPluginOptions>): Record<string, TargetConfiguration> {
+  const nixInputs = ['{projectRoot}/**/*.nix', '{projectRoot}/flake.lock', '^nix'];
+  const channelInputs = kind === 'channel' ? [{ env: 'NIX_PATH' }] : [];
+  const targets: Record<string, TargetConfiguration> = {
+    [options.buildTargetName]: {
+      executor: `${PLUGIN_NAME}:build`,
+      cache: true,
+      inputs: [...nixInputs, ...channelInputs],
+      outputs: ['{workspaceRoot}/dist/{projectRoot}'],
+      options: {},
+      metadata: { description: 'Build the NixOS image (cached by Nx; the image stays in the Nix store)', technologies: ['nix'] },
+    },
+  };
+  return targets;
+}
+
+function normalizeOptions(options: NixisoPluginOptions | undefined): Required<NixisoPluginOptions> {
+  return {
+    buildTargetName: options?.buildTargetName ?? 'build',
+    evalTargetName: options?.evalTargetName ?? 'eval',
+    lockTargetName: options?.lockTargetName ?? 'lock',
+  };
+}
+
+async function createNodesInternal(
+  file: string,
+  options: NixisoPluginOptions | undefined,
+  context: CreateNodesContextV2,
+): Promise<CreateNodesResult> {
+  const root = dirname(file);
+  const content = readFileSync(join(context.workspaceRoot, file), 'utf8');
+  const kind = imageKindOf(file, content);
+  if (!kind) return {};
+  // A flake image also has a configuration.nix: the flake.nix wins.
+  if (kind === 'channel' && existsSync(join(context.workspaceRoot, root, 'flake.nix'))) return {};
+  const normalized = normalizeOptions(options);
+  return {
+    projects: {
+      [root]: {
+        name: projectName(root, context.workspaceRoot),
+        root,
+        projectType: 'application' as const,
+        targets: imageTargets(kind, normalized),
+        metadata: { nixiso: { kind } },
+      },
+    },
+  };
+}
+
+export const createNodesV2: CreateNodesV2<NixisoPluginOptions> = [
+  '**/{flake.nix,configuration.nix}',
+  (files, options, context) => createNodesFromFiles<NixisoPluginOptions | undefined>(createNodesInternal, files, options, context),
+];
+export const createNodes = createNodesV2;
