@@ -7,6 +7,11 @@ export interface NixisoPluginOptions {
   buildTargetName?: string;
   evalTargetName?: string;
   lockTargetName?: string;
+  /**
+   * Extra Nx inputs for build and eval, e.g. a local nixpkgs checkout that
+   * `nixPath` or `overrideInputs` points at: `["{workspaceRoot}/nixpkgs/**\/*"]`.
+   */
+  extraInputs?: (string | Record<string, unknown>)[];
 }
 
 const PLUGIN_NAME = '@nixiso/nx';
@@ -34,19 +39,53 @@ function projectName(root: string, workspaceRoot: string): string {
   return basename(root) || 'image';
 }
 
-function imageTargets(kind: ImageKind, options: Required<NixisoPluginOptions>): Record<string, TargetConfiguration> {
-  const nixInputs = ['{projectRoot}/**/*.nix', '{projectRoot}/flake.lock', '^nix'];
-  const channelInputs = kind === 'channel' ? [{ env: 'NIX_PATH' }] : [];
+/**
+ * Resolves `<nixpkgs>` and `<home-manager>` the way nix-build will, to their
+ * real paths (channels are store paths, so a channel update changes them).
+ */
+export const CHANNEL_FINGERPRINT =
+  'for c in nixpkgs home-manager; do p=$(nix-instantiate --find-file "$c" 2>/dev/null) && readlink -f "$p"; done; true';
+
+type TargetInput = string | Record<string, unknown>;
+
+function imageTargets(
+  kind: ImageKind,
+  options: Required<NixisoPluginOptions>,
+  hasNixNamedInput: boolean,
+): Record<string, TargetConfiguration> {
+  // The project's Nix sources and lock file, and those of the module projects it imports.
+  const own = hasNixNamedInput ? ['nix', '^nix'] : ['{projectRoot}/**/*.nix', '{projectRoot}/flake.lock', '^default'];
+  const channel: TargetInput[] = kind === 'channel' ? [{ env: 'NIX_PATH' }, { runtime: CHANNEL_FINGERPRINT }] : [];
+  const inputs = [...own, ...channel, ...options.extraInputs] as TargetConfiguration['inputs'];
+  const technologies = ['nix'];
   const targets: Record<string, TargetConfiguration> = {
     [options.buildTargetName]: {
       executor: `${PLUGIN_NAME}:build`,
       cache: true,
-      inputs: [...nixInputs, ...channelInputs],
+      inputs,
       outputs: ['{workspaceRoot}/dist/{projectRoot}'],
       options: {},
-      metadata: { description: 'Build the NixOS image (cached by Nx; the image stays in the Nix store)', technologies: ['nix'] },
+      metadata: {
+        description: 'Build the NixOS image; dist/<projectRoot>/result links to it in the Nix store',
+        technologies,
+      },
+    },
+    [options.evalTargetName]: {
+      executor: `${PLUGIN_NAME}:eval`,
+      cache: true,
+      inputs,
+      options: {},
+      metadata: { description: 'Evaluate the image derivation without building it', technologies },
     },
   };
+  if (kind === 'flake') {
+    targets[options.lockTargetName] = {
+      command: 'nix --extra-experimental-features "nix-command flakes" flake lock',
+      options: { cwd: '{projectRoot}' },
+      cache: false,
+      metadata: { description: 'Create or update flake.lock (pins nixpkgs and home-manager)', technologies },
+    };
+  }
   return targets;
 }
 
@@ -55,6 +94,7 @@ function normalizeOptions(options: NixisoPluginOptions | undefined): Required<Ni
     buildTargetName: options?.buildTargetName ?? 'build',
     evalTargetName: options?.evalTargetName ?? 'eval',
     lockTargetName: options?.lockTargetName ?? 'lock',
+    extraInputs: options?.extraInputs ?? [],
   };
 }
 
@@ -76,7 +116,7 @@ async function createNodesInternal(
         name: projectName(root, context.workspaceRoot),
         root,
         projectType: 'application' as const,
-        targets: imageTargets(kind, normalized),
+        targets: imageTargets(kind, normalized, !!context.nxJsonConfiguration.namedInputs?.nix),
         metadata: { nixiso: { kind } },
       },
     },

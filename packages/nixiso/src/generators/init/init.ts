@@ -20,8 +20,17 @@ export function addPluginToNxJson(tree: Tree): boolean {
   return true;
 }
 
+/** The `nix` named input the inferred targets use: an image's Nix sources and lock file. */
+export function addNixNamedInput(tree: Tree): void {
+  const nxJson = readNxJson(tree) ?? {};
+  if (nxJson.namedInputs?.nix) return;
+  nxJson.namedInputs = { ...nxJson.namedInputs, nix: ['{projectRoot}/**/*.nix', '{projectRoot}/flake.lock'] };
+  updateNxJson(tree, nxJson);
+}
+
 export async function initGenerator(tree: Tree, options: InitGeneratorSchema): Promise<GeneratorCallback> {
   addPluginToNxJson(tree);
+  addNixNamedInput(tree);
   if (!options.skipFormat) await formatFiles(tree);
   return () => undefined;
 }

@@ -1,0 +1,173 @@
+import { type ExecutorContext, logger } from '@nx/devkit';
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  createReadStream,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { buildCommand, commandLine } from '../../nix/command';
+import { parseNixFailure } from '../../nix/errors';
+import { type BuildManifest, lastStorePath, manifestJson, storePathOf } from '../../nix/manifest';
+import { capture, runCommand } from '../../nix/run';
+import { NixisoError, requireNix, resolveImageTarget, untrackedFiles } from '../image-request';
+import type { BuildExecutorSchema } from './schema';
+
+/** Image files under an out path, largest first (an ISO output also holds small metadata files). */
+export function findImageFiles(outPath: string, extension: string): string[] {
+  const found: { path: string; size: number }[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith(extension)) found.push({ path, size: statSync(path).size });
+    }
+  };
+  if (statSync(outPath).isDirectory()) walk(outPath);
+  else found.push({ path: outPath, size: statSync(outPath).size });
+  return found.sort((a, b) => b.size - a.size).map((f) => f.path);
+}
+
+export function sha256File(path: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => done(hash.digest('hex')))
+      .on('error', fail);
+  });
+}
+
+async function nixVersion(cwd: string): Promise<string> {
+  const r = await capture({ command: 'nix', args: ['--version'] }, cwd);
+  return r.exitCode === 0 ? r.stdout.trim().replace(/^nix \(Nix\) /, '') : 'unknown';
+}
+
+function failureMessage(stderr: string, exitCode: number): string {
+  const failure = parseNixFailure(stderr);
+  if (failure.failedDerivation) {
+    return `the build of ${failure.failedDerivation} failed (exit ${exitCode}); see its log above or run \`nix log ${failure.failedDerivation}\``;
+  }
+  if (failure.errorLines.length) return `Nix reported:\n${failure.errorLines.slice(0, 40).join('\n')}`;
+  return `Nix exited with code ${exitCode}`;
+}
+
+export default async function buildExecutor(
+  options: BuildExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
+  try {
+    const manifest = await build(options, context);
+    logger.info(`\nnixiso: ${manifest.imagePath}\n  ${manifest.sizeBytes} bytes, sha256 ${manifest.sha256}`);
+    return { success: true };
+  } catch (e) {
+    if (e instanceof NixisoError) {
+      logger.error(`nixiso: ${e.message}`);
+      return { success: false };
+    }
+    throw e;
+  }
+}
+
+export async function build(options: BuildExecutorSchema, context: ExecutorContext): Promise<BuildManifest> {
+  const started = Date.now();
+  const target = await resolveImageTarget(options, context);
+  const { request } = target;
+  requireNix(request.backend, request.nixosGenerate);
+
+  const untracked = await untrackedFiles(target, context.projectGraph);
+  if (untracked.length) {
+    throw new NixisoError(
+      `these files are not tracked by git, so Nix cannot see them when it builds the flake ` +
+        `(a flake in a git repository sees only tracked files):\n${untracked.map((f) => `  ${f}`).join('\n')}\n` +
+        `run \`git add ${untracked.join(' ')}\` (or \`git add --intent-to-add\`) and build again`,
+    );
+  }
+
+  let cmd;
+  try {
+    cmd = buildCommand(request);
+  } catch (e) {
+    throw new NixisoError((e as Error).message);
+  }
+  // A stale manifest must never describe this build, whatever happens next.
+  rmSync(target.manifestPath, { force: true });
+  mkdirSync(dirname(request.outLink), { recursive: true });
+  logger.info(`> ${commandLine(cmd)}`);
+
+  const result = await runCommand(cmd, { cwd: target.absRoot, env: process.env });
+  if (result.interruptedBy) throw new NixisoError(`interrupted by ${result.interruptedBy}; the Nix build was stopped`);
+  if (result.exitCode !== 0) throw new NixisoError(failureMessage(result.stderr, result.exitCode));
+
+  const outPath = lastStorePath(result.stdout) ?? realpathIfLink(request.outLink);
+  if (!outPath) throw new NixisoError(`Nix succeeded but printed no store path and ${request.outLink} is missing`);
+  const storePath = storePathOf(outPath);
+  if (!storePath) throw new NixisoError(`Nix printed ${outPath}, which is not in the Nix store`);
+  if (request.backend !== 'nix') relink(request.outLink, storePath);
+
+  const images = findImageFiles(outPath, request.format.extension);
+  if (!images.length) throw new NixisoError(`no ${request.format.extension} file in ${outPath}`);
+  const imagePath = images[0];
+  const sha256 = await sha256File(imagePath);
+  const deriver = await capture({ command: 'nix-store', args: ['--query', '--deriver', storePath] }, target.absRoot);
+
+  let copiedTo: string | undefined;
+  if (options.copyTo) {
+    const dir = resolve(target.workspaceRoot, options.copyTo);
+    mkdirSync(dir, { recursive: true });
+    copiedTo = join(dir, basename(imagePath));
+    rmSync(copiedTo, { force: true });
+    copyFileSync(imagePath, copiedTo);
+    writeFileSync(`${copiedTo}.sha256`, `${sha256}  ${basename(imagePath)}\n`);
+  }
+
+  const manifest: BuildManifest = {
+    project: target.projectName,
+    backend: request.backend,
+    format: request.format.id,
+    command: commandLine(cmd),
+    storePath,
+    drvPath: deriver.exitCode === 0 && deriver.stdout.trim().endsWith('.drv') ? deriver.stdout.trim() : undefined,
+    // Relative to the workspace root: a cache hit may restore this manifest in another clone.
+    outLink: relative(target.workspaceRoot, request.outLink),
+    imagePath: relative(target.workspaceRoot, join(request.outLink, imagePath.slice(storePath.length))),
+    imageFile: imagePath,
+    sizeBytes: statSync(imagePath).size,
+    sha256,
+    nixVersion: await nixVersion(target.absRoot),
+    durationMs: Date.now() - started,
+    builtAt: new Date().toISOString(),
+    copiedTo,
+  };
+  mkdirSync(target.distDir, { recursive: true });
+  writeFileSync(target.manifestPath, manifestJson(manifest));
+  return manifest;
+}
+
+function realpathIfLink(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** nixos-generate and nixos-rebuild do not always leave the out-link we asked for; make it point at the result. */
+function relink(outLink: string, storeRoot: string): void {
+  try {
+    if (lstatSync(outLink).isSymbolicLink() && realpathSync(outLink) === realpathSync(storeRoot)) return;
+  } catch {
+    // missing: create below
+  }
+  rmSync(outLink, { force: true, recursive: true });
+  mkdirSync(dirname(outLink), { recursive: true });
+  // nix-store --add-root would also register a GC root; a plain symlink keeps the executor free of a second Nix call.
+  symlinkSync(storeRoot, outLink);
+}

@@ -1,0 +1,185 @@
+/**
+ * Options of the build and eval executors normalised once: the image's
+ * layout, flake reference, format, release and the Nix request that the pure
+ * command builders turn into a command line.
+ */
+import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { BACKENDS, type BackendId, FORMATS, findFormat } from '../nix/backends';
+import { type BuildRequest, gitFlakeRef, type ImageSource } from '../nix/command';
+import { findRelease, releaseFromNixpkgsUrl, type Release } from '../nix/releases';
+import { capture, findExecutable } from '../nix/run';
+import type { BuildExecutorSchema } from './build/schema';
+
+/** An error the user can act on; executors print its message and fail. */
+export class NixisoError extends Error {}
+
+export const NIX_MISSING =
+  'nix not found on PATH; install Nix (https://nixos.org/download) or, on Debian/Ubuntu, `apt-get install nix-bin`';
+
+export interface ImageTarget {
+  projectName: string;
+  projectRoot: string;
+  workspaceRoot: string;
+  absRoot: string;
+  flake: boolean;
+  /** Git work tree holding the project, when there is one. */
+  gitRoot?: string;
+  request: BuildRequest;
+  /** dist/<projectRoot>: manifest.json and the default out-link live here. */
+  distDir: string;
+  manifestPath: string;
+}
+
+function releaseOf(options: BuildExecutorSchema, absRoot: string): Release | undefined {
+  if (options.release) {
+    const release = findRelease(options.release);
+    if (!release) throw new NixisoError(`option "release": unknown NixOS release "${options.release}"`);
+    return release;
+  }
+  const flakeFile = join(absRoot, 'flake.nix');
+  if (!existsSync(flakeFile)) return undefined;
+  const match = /nixpkgs[^\n]*url\s*=\s*"([^"]+)"/.exec(readFileSync(flakeFile, 'utf8'));
+  return match ? releaseFromNixpkgsUrl(match[1]) : undefined;
+}
+
+async function gitRootOf(dir: string): Promise<string | undefined> {
+  if (!findExecutable('git')) return undefined;
+  const r = await capture({ command: 'git', args: ['rev-parse', '--show-toplevel'] }, dir);
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+export async function resolveImageTarget(options: BuildExecutorSchema, context: ExecutorContext): Promise<ImageTarget> {
+  const projectName = context.projectName;
+  if (!projectName) throw new NixisoError('the build executor must run as a project target');
+  const projectRoot = context.projectsConfigurations.projects[projectName].root;
+  const workspaceRoot = context.root;
+  const absRoot = resolve(workspaceRoot, projectRoot);
+
+  const backend = (options.backend ?? 'nix') as BackendId;
+  if (!BACKENDS.includes(backend)) {
+    throw new NixisoError(`option "backend": unknown backend "${backend}" (expected one of ${BACKENDS.join(', ')})`);
+  }
+  const format = findFormat(options.format ?? 'iso');
+  if (!format) {
+    throw new NixisoError(
+      `option "format": unknown format "${options.format}" (expected one of ${FORMATS.map((f) => f.id).join(', ')})`,
+    );
+  }
+
+  const flake = existsSync(join(absRoot, 'flake.nix'));
+  const configurationFile = join(absRoot, 'configuration.nix');
+  if (!flake && !existsSync(configurationFile)) {
+    throw new NixisoError(`${projectRoot} has neither flake.nix nor configuration.nix`);
+  }
+  const gitRoot = await gitRootOf(absRoot);
+  const source: ImageSource = flake
+    ? {
+        kind: 'flake',
+        flakeRef: gitRoot ? gitFlakeRef(gitRoot, absRoot) : `path:${absRoot}`,
+        configurationName: options.configurationName ?? 'liveImage',
+      }
+    : { kind: 'channel', configurationFile };
+
+  const distDir = join(workspaceRoot, 'dist', projectRoot);
+  const request: BuildRequest = {
+    backend,
+    source,
+    format,
+    release: releaseOf(options, absRoot),
+    outLink: options.outLink ? resolve(workspaceRoot, options.outLink) : join(distDir, 'result'),
+    system: options.system,
+    nixPath: (options.nixPath ?? []).map((entry) => resolveNixPathEntry(entry, workspaceRoot)),
+    nixOptions: options.nixOptions ?? {},
+    overrideInputs: Object.fromEntries(
+      Object.entries(options.overrideInputs ?? {}).map(([name, value]) => [
+        name,
+        // Local paths are relative to the workspace root, like every path option of the executor.
+        /^[a-z][a-z0-9+.-]*:/i.test(value) ? value : resolve(workspaceRoot, value),
+      ]),
+    ),
+    extraArgs: options.extraArgs ?? [],
+    showTrace: options.showTrace ?? false,
+    printBuildLogs: options.printBuildLogs ?? false,
+    nixosGenerate:
+      backend !== 'nixos-generators'
+        ? undefined
+        : options.nixosGenerate
+          ? findExecutable(resolve(workspaceRoot, options.nixosGenerate)) ??
+            fail(`option "nixosGenerate": ${options.nixosGenerate} does not exist`)
+          : findExecutable('nixos-generate'),
+  };
+  return {
+    projectName,
+    projectRoot,
+    workspaceRoot,
+    absRoot,
+    flake,
+    gitRoot,
+    request,
+    distDir,
+    manifestPath: join(distDir, 'manifest.json'),
+  };
+}
+
+function fail(message: string): never {
+  throw new NixisoError(message);
+}
+
+/**
+ * `-I` entries with a relative local path are relative to the workspace root
+ * (Nix would take them relative to the image directory it runs in).
+ */
+export function resolveNixPathEntry(entry: string, workspaceRoot: string): string {
+  const eq = entry.indexOf('=');
+  const [prefix, path] = eq >= 0 ? [entry.slice(0, eq + 1), entry.slice(eq + 1)] : ['', entry];
+  if (path.startsWith('/') || path.startsWith('<') || /^[a-z][a-z0-9+.-]*:/i.test(path)) return entry;
+  return prefix + resolve(workspaceRoot, path);
+}
+
+/** Roots of the projects `project` depends on, directly or not. */
+export function dependencyRoots(graph: ProjectGraph, project: string): string[] {
+  const seen = new Set<string>([project]);
+  const queue = [project];
+  while (queue.length) {
+    const current = queue.shift() as string;
+    for (const dep of graph.dependencies[current] ?? []) {
+      if (graph.nodes[dep.target] && !seen.has(dep.target)) {
+        seen.add(dep.target);
+        queue.push(dep.target);
+      }
+    }
+  }
+  seen.delete(project);
+  return [...seen].map((name) => graph.nodes[name].data.root);
+}
+
+/**
+ * A flake in git sees only tracked files. Untracked files in the image or the
+ * projects it imports would make Nix fail with "path … does not exist"; name
+ * them instead.
+ */
+export async function untrackedFiles(target: ImageTarget, graph: ProjectGraph | undefined): Promise<string[]> {
+  if (!target.flake || !target.gitRoot) return [];
+  const roots = [target.projectRoot, ...(graph ? dependencyRoots(graph, target.projectName) : [])].map((root) =>
+    relative(target.gitRoot as string, resolve(target.workspaceRoot, root)) || '.',
+  );
+  const r = await capture(
+    { command: 'git', args: ['ls-files', '--others', '--exclude-standard', '--', ...roots] },
+    target.gitRoot,
+  );
+  return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+}
+
+export function requireNix(backend: BackendId, nixosGenerate: string | undefined): void {
+  const needed = backend === 'nixos-generators' && nixosGenerate ? [] : ['nix'];
+  for (const name of needed) if (!findExecutable(name)) throw new NixisoError(NIX_MISSING);
+  if (backend === 'nix' && !findExecutable('nix-build')) throw new NixisoError(NIX_MISSING);
+  if (backend === 'build-image' && !findExecutable('nixos-rebuild')) {
+    throw new NixisoError(
+      'backend "build-image" needs nixos-rebuild (NixOS ≥ 25.05) on PATH, and it was not found; ' +
+        'use backend "nix" (the same system.build.images.<variant>) or run the build on NixOS',
+    );
+  }
+}

@@ -1,0 +1,149 @@
+import { findFormat } from './backends';
+import {
+  type BuildRequest,
+  buildCommand,
+  commandLine,
+  gitFlakeRef,
+  inputRef,
+  nixEvalCommand,
+} from './command';
+import { findRelease } from './releases';
+
+const iso = findFormat('iso')!;
+const base: BuildRequest = {
+  backend: 'nix',
+  source: { kind: 'channel', configurationFile: '/ws/images/a/configuration.nix' },
+  format: iso,
+  outLink: '/ws/dist/images/a/result',
+  nixPath: [],
+  nixOptions: {},
+  overrideInputs: {},
+  extraArgs: [],
+  showTrace: false,
+  printBuildLogs: false,
+};
+const flake: BuildRequest = {
+  ...base,
+  source: { kind: 'flake', flakeRef: 'git+file:///ws?dir=images/a', configurationName: 'liveImage' },
+};
+
+describe('nix backend', () => {
+  it('builds a channel image the way SPEC.md layout 1 does', () => {
+    expect(commandLine(buildCommand(base))).toBe(
+      "nix-build '<nixpkgs/nixos>' -A config.system.build.isoImage -I nixos-config=/ws/images/a/configuration.nix --out-link /ws/dist/images/a/result",
+    );
+  });
+
+  it('builds a flake image the way SPEC.md layout 2 does', () => {
+    const cmd = buildCommand(flake);
+    expect(cmd.command).toBe('nix');
+    expect(cmd.args).toEqual([
+      '--extra-experimental-features', 'nix-command flakes',
+      'build', 'git+file:///ws?dir=images/a#nixosConfigurations.liveImage.config.system.build.isoImage',
+      '--out-link', '/ws/dist/images/a/result', '--print-out-paths',
+    ]);
+  });
+
+  it('passes -I, --option, --override-input, --system, --show-trace, -L and extra args', () => {
+    const cmd = buildCommand({
+      ...flake,
+      nixPath: ['nixpkgs=/np'],
+      nixOptions: { substituters: '', 'max-jobs': '4' },
+      overrideInputs: { nixpkgs: '/np', 'home-manager': 'github:nix-community/home-manager/master' },
+      system: 'aarch64-linux',
+      showTrace: true,
+      printBuildLogs: true,
+      extraArgs: ['--keep-going'],
+    });
+    expect(cmd.args.slice(7)).toEqual([
+      '--print-build-logs',
+      '--override-input', 'nixpkgs', 'path:/np',
+      '--override-input', 'home-manager', 'github:nix-community/home-manager/master',
+      '-I', 'nixpkgs=/np',
+      '--system', 'aarch64-linux',
+      '--option', 'substituters', '',
+      '--option', 'max-jobs', '4',
+      '--show-trace',
+      '--keep-going',
+    ]);
+  });
+
+  it('uses --option system for the legacy nix-build', () => {
+    expect(buildCommand({ ...base, system: 'aarch64-linux' }).args).toEqual(
+      expect.arrayContaining(['--option', 'system', 'aarch64-linux']),
+    );
+  });
+
+  it('quotes configuration names that are not plain identifiers', () => {
+    const cmd = buildCommand({ ...flake, source: { ...flake.source, configurationName: 'my.image' } as BuildRequest['source'] });
+    expect(cmd.args[3]).toBe('git+file:///ws?dir=images/a#nixosConfigurations."my.image".config.system.build.isoImage');
+  });
+
+  it('builds images.<variant> for other formats on NixOS ≥ 25.05 and refuses them before', () => {
+    const qcow = findFormat('qcow2')!;
+    expect(buildCommand({ ...base, format: qcow, release: findRelease('25.05') }).args).toContain('config.system.build.images.qemu');
+    expect(() => buildCommand({ ...base, format: qcow, release: findRelease('24.05') })).toThrow(
+      /format "qcow2" needs system.build.images \(NixOS ≥ 25.05\) but the image targets NixOS 24.05/,
+    );
+  });
+});
+
+describe('nixos-generators backend', () => {
+  it('runs nixos-generate from PATH with --configuration for channels (SPEC.md layout 1)', () => {
+    expect(commandLine(buildCommand({ ...base, backend: 'nixos-generators', nixosGenerate: '/bin/nixos-generate' }))).toBe(
+      '/bin/nixos-generate --format iso --configuration /ws/images/a/configuration.nix -o /ws/dist/images/a/result',
+    );
+  });
+
+  it('uses --flake <ref>#<name> for flakes and falls back to nix run nixpkgs#nixos-generators', () => {
+    expect(commandLine(buildCommand({ ...flake, backend: 'nixos-generators' }))).toBe(
+      "nix --extra-experimental-features 'nix-command flakes' run nixpkgs#nixos-generators -- --format iso " +
+        "--flake 'git+file:///ws?dir=images/a#liveImage' -o /ws/dist/images/a/result",
+    );
+  });
+
+  it('maps formats to nixos-generators names', () => {
+    expect(buildCommand({ ...base, backend: 'nixos-generators', format: findFormat('qcow2')!, nixosGenerate: 'ng' }).args.slice(0, 2)).toEqual([
+      '--format',
+      'qcow',
+    ]);
+  });
+});
+
+describe('build-image backend', () => {
+  it('runs nixos-rebuild build-image with the image variant', () => {
+    expect(commandLine(buildCommand({ ...flake, backend: 'build-image', release: findRelease('25.05') }))).toBe(
+      "nixos-rebuild build-image --image-variant iso --flake 'git+file:///ws?dir=images/a#liveImage'",
+    );
+  });
+
+  it('refuses releases before 25.05 with a clear message', () => {
+    expect(() => buildCommand({ ...flake, backend: 'build-image', release: findRelease('24.11') })).toThrow(
+      /backend "build-image" needs NixOS ≥ 25.05 .* targets NixOS 24.11/,
+    );
+  });
+});
+
+describe('eval', () => {
+  it('evaluates the derivation path only', () => {
+    expect(nixEvalCommand(flake).args.slice(2, 5)).toEqual([
+      'eval', '--raw', 'git+file:///ws?dir=images/a#nixosConfigurations.liveImage.config.system.build.isoImage.drvPath',
+    ]);
+    expect(commandLine(nixEvalCommand(base))).toBe(
+      "nix-instantiate '<nixpkgs/nixos>' -A config.system.build.isoImage -I nixos-config=/ws/images/a/configuration.nix",
+    );
+  });
+});
+
+describe('flake references', () => {
+  it('points at the project directory inside the git work tree', () => {
+    expect(gitFlakeRef('/repo', '/repo/images/rescue')).toBe('git+file:///repo?dir=images/rescue');
+    expect(gitFlakeRef('/repo', '/repo')).toBe('git+file:///repo');
+  });
+
+  it('turns local paths into path: refs and keeps refs with a scheme', () => {
+    expect(inputRef('/abs/nixpkgs')).toBe('path:/abs/nixpkgs');
+    expect(inputRef('github:nixos/nixpkgs/nixos-24.05')).toBe('github:nixos/nixpkgs/nixos-24.05');
+    expect(inputRef('git+file:///x')).toBe('git+file:///x');
+  });
+});

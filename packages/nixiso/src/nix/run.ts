@@ -1,0 +1,90 @@
+/**
+ * The one place nixiso starts processes. Nix runs in its own process group so
+ * that Ctrl-C / SIGTERM stop the whole Nix process tree (nix, its builders,
+ * nixos-generate's nix-build) and nothing is left running.
+ */
+import execa from 'execa';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Command } from './command';
+
+export interface RunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Forward the child's stderr to ours as it arrives (default true). */
+  streamStderr?: boolean;
+  /** Forward the child's stdout to ours as it arrives (default false). */
+  streamStdout?: boolean;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Set when we stopped the child because we received this signal. */
+  interruptedBy?: NodeJS.Signals;
+}
+
+export function findExecutable(name: string, pathValue = process.env.PATH ?? ''): string | undefined {
+  if (name.includes('/')) return existsSync(name) ? name : undefined;
+  for (const dir of pathValue.split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+const KILL_GRACE_MS = 5000;
+
+export async function runCommand(cmd: Command, options: RunOptions): Promise<RunResult> {
+  const child = execa(cmd.command, cmd.args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: options.env === undefined,
+    reject: false,
+    detached: true,
+    stdin: 'ignore',
+    all: false,
+  });
+  if (options.streamStderr !== false) child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  if (options.streamStdout) child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+
+  let interruptedBy: NodeJS.Signals | undefined;
+  const stopTree = (signal: NodeJS.Signals) => {
+    interruptedBy = signal;
+    killGroup(child.pid, 'SIGTERM');
+    setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+  };
+  const onSigint = () => stopTree('SIGINT');
+  const onSigterm = () => stopTree('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  try {
+    const result = await child;
+    return {
+      exitCode: interruptedBy ? 130 : (result.exitCode ?? 1),
+      stdout: result.stdout ?? '',
+      stderr: result.stderr ?? '',
+      interruptedBy,
+    };
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    // Builders that outlived nix itself go too.
+    if (interruptedBy) killGroup(child.pid, 'SIGKILL');
+  }
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** A short command whose output we need (git, nix --version); never streamed. */
+export async function capture(cmd: Command, cwd: string, env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  const result = await execa(cmd.command, cmd.args, { cwd, env, reject: false, stdin: 'ignore' });
+  return { exitCode: result.exitCode ?? 1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
