@@ -1,0 +1,7 @@
+export interface CiGeneratorSchema {
+  provider?: 'github' | 'gitlab';
+  name?: string;
+  mainBranch?: string;
+  uploadImages?: boolean;
+  skipFormat?: boolean;
+}
