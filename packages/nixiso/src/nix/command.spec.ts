@@ -40,7 +40,7 @@ describe('nix backend', () => {
     expect(cmd.args).toEqual([
       '--extra-experimental-features', 'nix-command flakes',
       'build', 'git+file:///ws?dir=images/a#nixosConfigurations.liveImage.config.system.build.isoImage',
-      '--out-link', '/ws/dist/images/a/result', '--print-out-paths',
+      '--out-link', '/ws/dist/images/a/result', '--json',
     ]);
   });
 

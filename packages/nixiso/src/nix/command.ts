@@ -99,7 +99,7 @@ export function nixBuildCommand(req: NixRequest): Command {
         'build',
         `${req.source.flakeRef}#${nixosConfigurationAttr(req.source.configurationName)}.${attr}`,
         '--out-link', req.outLink,
-        '--print-out-paths',
+        '--json',
         ...(req.printBuildLogs ? ['--print-build-logs'] : []),
         ...overrideArgs(req),
         ...includeArgs(req),

@@ -53,3 +53,15 @@ export function lastStorePath(stdout: string): string | undefined {
   const lines = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/nix/store/'));
   return lines.length ? lines[lines.length - 1] : undefined;
 }
+
+/** `nix build --json` output: the first derivation's path and its `out` output. */
+export function parseBuildJson(stdout: string): { drvPath?: string; outPath?: string } {
+  const start = stdout.indexOf('[');
+  if (start < 0) return {};
+  try {
+    const [first] = JSON.parse(stdout.slice(start)) as { drvPath?: string; outputs?: Record<string, string> }[];
+    return { drvPath: first?.drvPath, outPath: first?.outputs?.out };
+  } catch {
+    return {};
+  }
+}

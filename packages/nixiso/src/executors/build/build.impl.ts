@@ -15,7 +15,7 @@ import {
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { buildCommand, commandLine } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
-import { type BuildManifest, lastStorePath, manifestJson, storePathOf } from '../../nix/manifest';
+import { type BuildManifest, lastStorePath, manifestJson, parseBuildJson, storePathOf } from '../../nix/manifest';
 import { capture, runCommand } from '../../nix/run';
 import { NixisoError, requireNix, resolveImageTarget, untrackedFiles } from '../image-request';
 import type { BuildExecutorSchema } from './schema';
@@ -106,7 +106,8 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   if (result.interruptedBy) throw new NixisoError(`interrupted by ${result.interruptedBy}; the Nix build was stopped`);
   if (result.exitCode !== 0) throw new NixisoError(failureMessage(result.stderr, result.exitCode));
 
-  const outPath = lastStorePath(result.stdout) ?? realpathIfLink(request.outLink);
+  const built = parseBuildJson(result.stdout);
+  const outPath = built.outPath ?? lastStorePath(result.stdout) ?? realpathIfLink(request.outLink);
   if (!outPath) throw new NixisoError(`Nix succeeded but printed no store path and ${request.outLink} is missing`);
   const storePath = storePathOf(outPath);
   if (!storePath) throw new NixisoError(`Nix printed ${outPath}, which is not in the Nix store`);
@@ -116,7 +117,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   if (!images.length) throw new NixisoError(`no ${request.format.extension} file in ${outPath}`);
   const imagePath = images[0];
   const sha256 = await sha256File(imagePath);
-  const deriver = await capture({ command: 'nix-store', args: ['--query', '--deriver', storePath] }, target.absRoot);
+  const drvPath = built.drvPath ?? (await deriverOf(storePath, target.absRoot));
 
   let copiedTo: string | undefined;
   if (options.copyTo) {
@@ -134,7 +135,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
     format: request.format.id,
     command: commandLine(cmd),
     storePath,
-    drvPath: deriver.exitCode === 0 && deriver.stdout.trim().endsWith('.drv') ? deriver.stdout.trim() : undefined,
+    drvPath,
     // Relative to the workspace root: a cache hit may restore this manifest in another clone.
     outLink: relative(target.workspaceRoot, request.outLink),
     imagePath: relative(target.workspaceRoot, join(request.outLink, imagePath.slice(storePath.length))),
@@ -149,6 +150,12 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   mkdirSync(target.distDir, { recursive: true });
   writeFileSync(target.manifestPath, manifestJson(manifest));
   return manifest;
+}
+
+async function deriverOf(storePath: string, cwd: string): Promise<string | undefined> {
+  const r = await capture({ command: 'nix-store', args: ['--query', '--deriver', storePath] }, cwd);
+  const drv = r.stdout.trim();
+  return r.exitCode === 0 && drv.endsWith('.drv') ? drv : undefined;
 }
 
 function realpathIfLink(path: string): string | undefined {

@@ -1,0 +1,204 @@
+/**
+ * The build executor through the real Nx CLI, in a throw-away git workspace,
+ * building the examples against the offline stand-ins with real Nix.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { createTestWorkspace, describeWithNix, readIsoJson, type TestWorkspace } from '@nixiso/testing';
+
+const EXAMPLES = ['iso-channel', 'iso-flake', 'iso-channel-home-manager', 'iso-flake-home-manager'];
+
+interface Manifest {
+  storePath: string;
+  imagePath: string;
+  imageFile: string;
+  sha256: string;
+  sizeBytes: number;
+  backend: string;
+  command: string;
+  outLink: string;
+}
+
+function manifestOf(ws: TestWorkspace, project: string): Manifest {
+  return JSON.parse(ws.read(`dist/examples/${project}/manifest.json`));
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+const NIX_RAN = /> (nix|nix-build|\S*nixos-generate) /;
+
+describeWithNix('build executor', (nix) => {
+  let ws: TestWorkspace;
+  beforeAll(() => {
+    ws = createTestWorkspace({ examples: EXAMPLES });
+  });
+
+  it.each(EXAMPLES)('builds %s with the nix backend; the manifest describes the image', (project) => {
+    const r = ws.nx(['run', `${project}:build:offline`]);
+    expect(r.output).toMatch(NIX_RAN);
+    expect(r.status).toBe(0);
+    const m = manifestOf(ws, project);
+    const image = join(ws.root, m.imagePath);
+    expect(m.backend).toBe('nix');
+    expect(m.imagePath).toMatch(new RegExp(`^dist/examples/${project}/result/iso/.+\\.iso$`));
+    expect(realpathSync(image)).toBe(m.imageFile);
+    expect(sha256(image)).toBe(m.sha256);
+    expect(readFileSync(image).length).toBe(m.sizeBytes);
+    const described = readIsoJson<{ systemPackages: string[] }>(image);
+    expect(JSON.stringify(described)).toMatch(/git/);
+    expect(JSON.stringify(described)).toMatch(/neovim/);
+    if (project.includes('home-manager')) expect(JSON.stringify(described)).toMatch(/jq.*fzf.*curl|fzf/);
+  });
+
+  it('a second run is a cache hit that runs no Nix', () => {
+    const r = ws.nx(['run', 'iso-flake:build:offline']);
+    expect(r.status).toBe(0);
+    expect(r.output).toMatch(/existing outputs match the cache|local cache/i);
+    expect(r.output).not.toMatch(NIX_RAN);
+  });
+
+  it('editing configuration.nix makes it a miss', () => {
+    const file = 'examples/iso-channel/configuration.nix';
+    ws.write(file, ws.read(file).replace('neovim', 'neovim\n    htop'));
+    const r = ws.nx(['run', 'iso-channel:build:offline']);
+    expect(r.status).toBe(0);
+    expect(r.output).toMatch(NIX_RAN);
+    expect(JSON.stringify(readIsoJson(join(ws.root, manifestOf(ws, 'iso-channel').imagePath)))).toMatch(/htop/);
+  });
+
+  it('a cache hit whose store path was garbage-collected brings the image back', () => {
+    const before = manifestOf(ws, 'iso-flake');
+    // Garbage-collect the image: drop the out-link (a GC root), then the store path.
+    // Nx restores the cached out-link on the next run, dangling.
+    rmSync(join(ws.root, 'dist/examples/iso-flake'), { recursive: true, force: true });
+    execNix(nix.nixStore, ['--delete', before.storePath], ws.root, nix.env);
+    expect(existsSync(before.storePath)).toBe(false);
+    const r = ws.nx(['run', 'iso-flake:build:offline']);
+    expect(r.output).not.toMatch(NIX_RAN);
+    expect(r.status).toBe(0);
+    expect(existsSync(before.storePath)).toBe(true);
+    expect(readlinkSync(join(ws.root, before.outLink))).toBe(before.storePath);
+    expect(sha256(join(ws.root, before.imagePath))).toBe(before.sha256);
+  });
+
+  it('builds with the nixos-generators backend', () => {
+    for (const project of ['iso-channel', 'iso-flake-home-manager']) {
+      const r = ws.nx([
+        'run', `${project}:build:offline`, '--backend=nixos-generators',
+        '--nixosGenerate=tools/nix-fixtures/nixos-generators/bin/nixos-generate', '--skip-nx-cache',
+      ]);
+      expect(r.output).toMatch(/nixos-generate --format iso/);
+      expect(r.status).toBe(0);
+      const m = manifestOf(ws, project);
+      expect(m.backend).toBe('nixos-generators');
+      expect(sha256(join(ws.root, m.imagePath))).toBe(m.sha256);
+    }
+  });
+
+  it('builds two images in parallel, each with its own out-link', () => {
+    const r = ws.nx(['run-many', '-t', 'build', '-c', 'offline', '-p', 'iso-channel', 'iso-flake', '--parallel=2', '--skip-nx-cache']);
+    expect(r.status).toBe(0);
+    expect(manifestOf(ws, 'iso-channel').storePath).not.toBe(manifestOf(ws, 'iso-flake').storePath);
+  });
+
+  it('names untracked files a flake build needs instead of failing inside Nix', () => {
+    ws.write('examples/iso-flake/extra.nix', '{ ... }: { }\n');
+    const file = 'examples/iso-flake/configuration.nix';
+    const original = ws.read(file);
+    ws.write(file, original.replace('./home.nix', '').replace('"${modulesPath}', './extra.nix\n    "${modulesPath}'));
+    ws.git('add', file);
+    const r = ws.nx(['run', 'iso-flake:build:offline']);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/not tracked by git[\s\S]*examples\/iso-flake\/extra\.nix/);
+    ws.write(file, original);
+    ws.git('add', file);
+    ws.git('rm', '-q', '--cached', '--ignore-unmatch', 'examples/iso-flake/extra.nix');
+    rmSync(join(ws.root, 'examples/iso-flake/extra.nix'));
+  });
+
+  it('shows the Nix error for an evaluation failure and fails', () => {
+    const file = 'examples/iso-channel/configuration.nix';
+    const original = ws.read(file);
+    ws.write(file, original.replace('environment.systemPackages', 'environment.systemPackage'));
+    const r = ws.nx(['run', 'iso-channel:build:offline']);
+    ws.write(file, original);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/environment\.systemPackage' does not exist/);
+    expect(r.output).toMatch(/nixiso: Nix reported:/);
+  });
+
+  it('names the failing derivation when a builder fails', () => {
+    const file = 'examples/iso-channel/configuration.nix';
+    const original = ws.read(file);
+    ws.write(
+      file,
+      original.replace(
+        'environment.systemPackages = with pkgs; [',
+        'environment.systemPackages = with pkgs; [\n    (derivation { name = "broken"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "echo boom >&2; exit 3" ]; })',
+      ),
+    );
+    const r = ws.nx(['run', 'iso-channel:build:offline']);
+    ws.write(file, original);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/the build of \/nix\/store\/\w{32}-broken\.drv failed/);
+  });
+
+  it('says how to install Nix when it is missing', () => {
+    const r = ws.nx(['run', 'iso-channel:build:offline', '--skip-nx-cache'], { PATH: `${join(process.execPath, '..')}:/usr/local/sbin:/sbin` });
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/nix not found on PATH; install Nix/);
+  });
+
+  it('stops the Nix process tree on SIGINT and caches nothing', async () => {
+    // A builder that waits long enough to be interrupted.
+    const file = 'examples/iso-channel/configuration.nix';
+    const original = ws.read(file);
+    const marker = `slow-${Date.now()}`;
+    ws.write(
+      file,
+      original.replace(
+        'environment.systemPackages = with pkgs; [',
+        `environment.systemPackages = with pkgs; [\n    (derivation { name = "${marker}"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "sleep 300" ]; })`,
+      ),
+    );
+    const child = spawn('npx', ['nx', 'run', 'iso-channel:build:offline'], {
+      cwd: ws.root,
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true' },
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    await waitFor(() => pgrep(marker).length > 0, 60_000);
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    ws.write(file, original);
+    expect(code).not.toBe(0);
+    await waitFor(() => pgrep(marker).length === 0, 10_000);
+    expect(pgrep(marker)).toEqual([]);
+    expect(existsSync(join(ws.root, 'dist/examples/iso-channel/manifest.json'))).toBe(false);
+  });
+});
+
+function execNix(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): void {
+  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+}
+
+function pgrep(pattern: string): string[] {
+  const r = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('timed out');
+}

@@ -1,0 +1,53 @@
+/**
+ * The main job end to end, as a new user would do it: a fresh Nx workspace
+ * (git repository) with the plugin, `nx g @nixiso:image` (flake layout with
+ * home-manager), `nx run rescue:build` twice (the second is a cache hit), and
+ * the manifest. Builds against real nixpkgs when it is reachable, else
+ * offline against tools/nix-fixtures — and says which.
+ */
+import { createTestWorkspace } from '../testing/src';
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+    return res.ok || res.status < 500;
+  } catch {
+    return false;
+  }
+}
+
+function step(title: string, r: { status: number; output: string }): void {
+  console.log(`\n$ ${title}\n${r.output.trim()}`);
+  if (r.status !== 0) {
+    console.error(`\nfailed: ${title}`);
+    process.exit(r.status || 1);
+  }
+}
+
+async function main(): Promise<void> {
+  const ws = createTestWorkspace();
+  console.log(`workspace: ${ws.root}`);
+  step(
+    'npx nx g @nixiso:image images/rescue --flake --homeManager --no-interactive',
+    ws.nx(['g', '@nixiso:image', 'images/rescue', '--flake', '--homeManager', '--no-interactive']),
+  );
+  ws.git('add', '-A');
+  ws.git('commit', '-qm', 'add the rescue image');
+
+  const online = (await reachable('https://cache.nixos.org/nix-cache-info')) && (await reachable('https://github.com'));
+  const target = online ? 'rescue:build' : 'rescue:build:offline';
+  console.log(
+    online
+      ? '\nnixpkgs is reachable: building with real nixpkgs and home-manager'
+      : '\nnixpkgs is not reachable from here: building OFFLINE against the stand-ins in tools/nix-fixtures (configuration "offline")',
+  );
+  step(`npx nx run ${target}`, ws.nx(['run', target]));
+  step(`npx nx run ${target}   # again: an Nx cache hit, no Nix evaluation`, ws.nx(['run', target]));
+  console.log(`\n$ cat dist/images/rescue/manifest.json\n${ws.read('dist/images/rescue/manifest.json')}`);
+  console.log(`The image: ${ws.root}/${JSON.parse(ws.read('dist/images/rescue/manifest.json')).imagePath}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
