@@ -1,1 +1,3 @@
 export * from './nix-env';
+export * from './workspace';
+export * from './iso';
