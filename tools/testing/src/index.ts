@@ -1,3 +1,4 @@
 export * from './nix-env';
 export * from './workspace';
 export * from './iso';
+export * from './nx-cache-server';

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { ensureFixtureRegistry } from '../../nix-fixtures/src';
 
 /** Repository root, whatever the cwd of the jest process. */
 export const workspaceRoot = resolve(__dirname, '../../..');
@@ -69,6 +70,8 @@ export function findNix(pathValue = process.env.PATH ?? ''): NixTools | undefine
   const nixInstantiate = which('nix-instantiate', pathValue);
   const nixStore = which('nix-store', pathValue);
   if (!nix || !nixBuild || !nixInstantiate || !nixStore) return undefined;
+  // Absolute paths, so generated per clone: `nixpkgs#…` resolves to the stand-ins.
+  ensureFixtureRegistry(fixtures.registry);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NIX_CONFIG: offlineNixConfig(),

@@ -1,4 +1,81 @@
-import type { CreateDependencies } from '@nx/devkit';
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import {
+  DependencyType,
+  type CreateDependencies,
+  type CreateDependenciesContext,
+  type ProjectConfiguration,
+  type RawProjectGraphDependency,
+} from '@nx/devkit';
+import { scanImports } from '../nix/scan-imports';
 
-/** Edges from Nix path imports; filled in by the shared-modules issue. */
-export const createDependencies: CreateDependencies = () => [];
+/**
+ * What each `.nix` file refers to, workspace-relative, by file and content
+ * hash: the daemon re-runs createDependencies on every change, and Nx hands
+ * over only the changed files, but a rebuilt graph (new project) hands all.
+ */
+const scanned = new Map<string, { hash: string; targets: string[] }>();
+
+function referencedPaths(file: string, hash: string | undefined, workspaceRoot: string): string[] {
+  const key = `${workspaceRoot}\0${file}`;
+  const cached = scanned.get(key);
+  if (hash && cached?.hash === hash) return cached.targets;
+  let source: string;
+  try {
+    source = readFileSync(posix.join(workspaceRoot, file), 'utf8');
+  } catch {
+    return []; // deleted since Nx listed it
+  }
+  const targets: string[] = [];
+  for (const absolute of scanImports(source, posix.join(workspaceRoot, file))) {
+    const relative = posix.relative(workspaceRoot, absolute);
+    if (relative !== '..' && !relative.startsWith('../') && !posix.isAbsolute(relative)) targets.push(relative || '.');
+  }
+  if (hash) scanned.set(key, { hash, targets });
+  return targets;
+}
+
+/** Project name by root, for the deepest-root lookup. */
+function projectsByRoot(projects: Record<string, ProjectConfiguration>): Map<string, string> {
+  const byRoot = new Map<string, string>();
+  for (const [name, project] of Object.entries(projects)) {
+    byRoot.set(posix.normalize(project.root || '.'), project.name ?? name);
+  }
+  return byRoot;
+}
+
+/** The project whose root is the deepest directory containing `path` (a workspace-relative file or directory). */
+export function owningProject(path: string, byRoot: ReadonlyMap<string, string>): string | undefined {
+  let candidate = path;
+  for (;;) {
+    const owner = byRoot.get(candidate);
+    if (owner) return owner;
+    if (candidate === '.') return undefined;
+    candidate = posix.dirname(candidate);
+  }
+}
+
+/**
+ * Static dependencies from Nix path references: an image (or module) whose
+ * `.nix` files import `../../modules/users`, `"${../shared}/x.nix"` or a flake
+ * input `path:../../modules/shared` depends on the project owning that path.
+ * A directory import stands for its `default.nix`, which the same project owns.
+ */
+export const createDependencies: CreateDependencies = (_options, context: CreateDependenciesContext) => {
+  const byRoot = projectsByRoot(context.projects);
+  const dependencies: RawProjectGraphDependency[] = [];
+  for (const [source, files] of Object.entries(context.filesToProcess.projectFileMap)) {
+    for (const { file, hash } of files) {
+      if (!file.endsWith('.nix')) continue;
+      const targets = new Set<string>();
+      for (const path of referencedPaths(file, hash, context.workspaceRoot)) {
+        const target = owningProject(path, byRoot);
+        if (target && target !== source) targets.add(target);
+      }
+      for (const target of targets) {
+        dependencies.push({ source, target, sourceFile: file, type: DependencyType.static });
+      }
+    }
+  }
+  return dependencies;
+};

@@ -3,10 +3,10 @@
  * building the examples against the offline stand-ins with real Nix.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createTestWorkspace, describeWithNix, readIsoJson, type TestWorkspace } from '@nixiso/testing';
+import { createTestWorkspace, describeWithNix, readIsoJson, tempDir, type TestWorkspace } from '@nixiso/testing';
 
 const EXAMPLES = ['iso-channel', 'iso-flake', 'iso-channel-home-manager', 'iso-flake-home-manager'];
 
@@ -71,6 +71,10 @@ describeWithNix('build executor', (nix) => {
   });
 
   it('a cache hit whose store path was garbage-collected brings the image back', () => {
+    // An image only this workspace has, so no other build holds a GC root on it.
+    const file = 'examples/iso-flake/configuration.nix';
+    ws.write(file, ws.read(file).replace('neovim', `neovim\n    # gc-test ${Date.now()}\n    tmux`));
+    expect(ws.nx(['run', 'iso-flake:build:offline']).status).toBe(0);
     const before = manifestOf(ws, 'iso-flake');
     // Garbage-collect the image: drop the out-link (a GC root), then the store path.
     // Nx restores the cached out-link on the next run, dangling.
@@ -79,6 +83,7 @@ describeWithNix('build executor', (nix) => {
     expect(existsSync(before.storePath)).toBe(false);
     const r = ws.nx(['run', 'iso-flake:build:offline']);
     expect(r.output).not.toMatch(NIX_RAN);
+    expect(r.output).toMatch(/image (substituted|rebuilt)/);
     expect(r.status).toBe(0);
     expect(existsSync(before.storePath)).toBe(true);
     expect(readlinkSync(join(ws.root, before.outLink))).toBe(before.storePath);
@@ -86,9 +91,17 @@ describeWithNix('build executor', (nix) => {
   });
 
   it('builds with the nixos-generators backend', () => {
-    for (const project of ['iso-channel', 'iso-flake-home-manager']) {
+    // nixos-generate has no --override-input: pin the flake's inputs to the stand-ins in flake.lock.
+    const lock = ws.nx([
+      'run', 'iso-flake-home-manager:lock', '--',
+      '--override-input', 'nixpkgs', `path:${join(ws.root, 'tools/nix-fixtures/nixpkgs')}`,
+      '--override-input', 'home-manager', `path:${join(ws.root, 'tools/nix-fixtures/home-manager')}`,
+    ]);
+    expect(lock.status).toBe(0);
+    ws.git('add', 'examples/iso-flake-home-manager/flake.lock');
+    for (const [project, configuration] of [['iso-channel', 'offline'], ['iso-flake-home-manager', 'offline-locked']]) {
       const r = ws.nx([
-        'run', `${project}:build:offline`, '--backend=nixos-generators',
+        'run', `${project}:build:${configuration}`, '--backend=nixos-generators',
         '--nixosGenerate=tools/nix-fixtures/nixos-generators/bin/nixos-generate', '--skip-nx-cache',
       ]);
       expect(r.output).toMatch(/nixos-generate --format iso/);
@@ -148,7 +161,7 @@ describeWithNix('build executor', (nix) => {
   });
 
   it('says how to install Nix when it is missing', () => {
-    const r = ws.nx(['run', 'iso-channel:build:offline', '--skip-nx-cache'], { PATH: `${join(process.execPath, '..')}:/usr/local/sbin:/sbin` });
+    const r = ws.nx(['run', 'iso-channel:build:offline', '--skip-nx-cache'], { PATH: pathWithoutNix() });
     expect(r.status).not.toBe(0);
     expect(r.output).toMatch(/nix not found on PATH; install Nix/);
   });
@@ -162,7 +175,7 @@ describeWithNix('build executor', (nix) => {
       file,
       original.replace(
         'environment.systemPackages = with pkgs; [',
-        `environment.systemPackages = with pkgs; [\n    (derivation { name = "${marker}"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "sleep 300" ]; })`,
+        `environment.systemPackages = with pkgs; [\n    (derivation { name = "slow"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "sleep 300 # ${marker}" ]; })`,
       ),
     );
     const child = spawn('npx', ['nx', 'run', 'iso-channel:build:offline'], {
@@ -187,6 +200,19 @@ describeWithNix('build executor', (nix) => {
 function execNix(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): void {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** A PATH with everything in /usr/bin and /bin (node, npx, git, sh …) except Nix's commands. */
+function pathWithoutNix(): string {
+  const dir = tempDir('nixiso-nonix-');
+  for (const bin of ['/usr/local/bin', '/usr/bin', '/bin']) {
+    if (!existsSync(bin)) continue;
+    for (const name of readdirSync(bin)) {
+      if (name.startsWith('nix') || existsSync(join(dir, name))) continue;
+      symlinkSync(join(bin, name), join(dir, name));
+    }
+  }
+  return dir;
 }
 
 function pgrep(pattern: string): string[] {

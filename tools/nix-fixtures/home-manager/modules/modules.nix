@@ -1,0 +1,7 @@
+# The home-manager modules every user configuration gets.
+[
+  ./home.nix
+  ./files.nix
+  ./programs.nix
+  ./misc.nix
+]

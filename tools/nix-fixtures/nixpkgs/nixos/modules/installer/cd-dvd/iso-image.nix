@@ -1,0 +1,134 @@
+# Builds config.system.build.isoImage: a real ISO 9660 file made with the
+# host's xorriso at $out/iso/<name>.iso. Instead of a kernel and a squashfs
+# store it holds /nixiso.json (the evaluated configuration), /version.txt,
+# /nix-store-paths.txt (the toplevel's closure), each home-manager user's
+# activation script and isoImage.contents.
+#
+# Naming follows the release of this nixpkgs (../../../../.version):
+# - up to 24.11: isoImage.isoName (default "${isoBaseName}.iso"); the
+#   installer profile sets it at normal priority, so users set isoBaseName;
+# - from 25.05: image.baseName/image.fileName name the file, and
+#   isoImage.isoName/isoBaseName are renamed aliases of them (with a warning).
+{ config, lib, pkgs, ... }:
+let
+  inherit (lib) mkOption mkEnableOption types;
+  cfg = config.isoImage;
+  platform = pkgs.stdenv.hostPlatform;
+  release = config.system.nixos.release;
+  imageOptions = lib.versionAtLeast lib.trivial.release "25.05";
+  edition = lib.optionalString (cfg.edition != "") "-${cfg.edition}";
+  isoName = if imageOptions then config.image.fileName else cfg.isoName;
+
+  description = config.system.build.nixisoDescription // {
+    iso = {
+      name = isoName;
+      inherit (cfg) volumeID edition squashfsCompression compressImage makeEfiBootable
+        makeUsbBootable makeBiosBootable;
+      contents = map (c: c.target) cfg.contents;
+    } // lib.optionalAttrs imageOptions { inherit (config.image) baseName fileName filePath; };
+  };
+
+  isoImage = pkgs.runCommand isoName
+    {
+      inherit isoName;
+      inherit (cfg) volumeID;
+      inherit (config.system.nixos) label;
+      toplevel = config.system.build.toplevel;
+      description = builtins.toJSON description;
+      passAsFile = [ "description" ];
+      contentSources = map (c: c.source) cfg.contents;
+      contentTargets = map (c: c.target) cfg.contents;
+      exportReferencesGraph = [ "closure" config.system.build.toplevel ] ++ lib.concatLists (lib.imap0 (i: p: [ "extra-closure-${toString i}" p ]) cfg.storeContents);
+      # xorriso stamps files and volume with this instead of the build time.
+      SOURCE_DATE_EPOCH = "315532800";
+    }
+    ''
+      root=$PWD/iso-root
+      mkdir -p "$root"
+      cp "$descriptionPath" "$root/nixiso.json"
+      printf '%s\n' "$label" > "$root/version.txt"
+      cat closure extra-closure-* 2>/dev/null | grep '^/nix/store/' | sort -u > "$root/nix-store-paths.txt" || true
+      if [ -d "$toplevel/home-manager" ]; then
+        for user in "$toplevel"/home-manager/*; do
+          mkdir -p "$root/home-manager/$(basename "$user")"
+          cp "$user/activate" "$root/home-manager/$(basename "$user")/activate"
+        done
+      fi
+      set -- $contentTargets
+      for source in $contentSources; do
+        target="$root/$1"; shift
+        mkdir -p "$(dirname "$target")"
+        cp -rL "$source" "$target"
+      done
+      mkdir -p "$out/iso" "$out/nix-support"
+      xorriso -as mkisofs -quiet -o "$out/iso/$isoName" -V "$volumeID" -J -R "$root"
+      echo "file iso $out/iso/$isoName" > "$out/nix-support/hydra-build-products"
+    '';
+in
+{
+  imports = lib.optionals imageOptions [
+    (lib.mkRenamedOptionModule [ "isoImage" "isoName" ] [ "image" "fileName" ])
+    (lib.mkRenamedOptionModule [ "isoImage" "isoBaseName" ] [ "image" "baseName" ])
+  ];
+
+  options.isoImage = {
+    edition = mkOption { type = types.str; default = ""; description = "Edition in the volume ID (and, from 25.05, the file name)."; };
+    volumeID = mkOption {
+      type = types.str;
+      default = "nixos${edition}-${release}-${platform.uname.processor}";
+      description = "ISO volume label (at most 32 characters).";
+    };
+    squashfsCompression = mkOption {
+      type = types.nullOr types.str;
+      # 24.11 switched the default from xz to zstd.
+      default =
+        if lib.versionAtLeast lib.trivial.release "24.11" then "zstd -Xcompression-level 19"
+        else "xz -Xdict-size 100%" + lib.optionalString platform.isx86 " -Xbcj x86" + lib.optionalString platform.isAarch " -Xbcj arm";
+      description = "mksquashfs compression of the store (recorded only).";
+    };
+    compressImage = mkEnableOption "zstd compression of the ISO (recorded only)";
+    makeEfiBootable = mkEnableOption "an EFI-bootable image";
+    makeUsbBootable = mkEnableOption "an image bootable from USB";
+    makeBiosBootable = mkOption { type = types.bool; default = platform.isx86; description = "BIOS-bootable image."; };
+    includeSystemBuildDependencies = mkEnableOption "build dependencies in the store";
+    contents = mkOption {
+      type = types.listOf (types.submodule {
+        options.source = mkOption { type = types.either types.path types.str; description = "File or directory to copy."; };
+        options.target = mkOption { type = types.str; description = "Path in the ISO."; };
+      });
+      default = [ ];
+      description = "Files copied into the ISO.";
+    };
+    storeContents = mkOption { type = types.listOf types.package; default = [ ]; description = "Extra store paths in the image."; };
+    appendToMenuLabel = mkOption { type = types.str; default = " Installer"; description = "Boot menu label suffix."; };
+    prependToMenuLabel = mkOption { type = types.str; default = ""; description = "Boot menu label prefix."; };
+    forceTextMode = mkEnableOption "text-mode boot menus";
+    graphicalGrub = mkEnableOption "graphical GRUB";
+    grubTheme = mkOption { type = types.nullOr (types.either types.path types.package); default = null; description = "GRUB theme."; };
+    splashImage = mkOption { type = types.nullOr types.path; default = null; description = "BIOS splash image."; };
+    efiSplashImage = mkOption { type = types.nullOr types.path; default = null; description = "EFI splash image."; };
+    syslinuxTheme = mkOption { type = types.lines; default = ""; description = "syslinux theme."; };
+  } // lib.optionalAttrs (!imageOptions) {
+    isoName = mkOption { type = types.str; default = "${cfg.isoBaseName}.iso"; description = "Name of the ISO file."; };
+    isoBaseName = mkOption { type = types.str; default = config.system.nixos.distroId; description = "Prefix of the ISO file name."; };
+  };
+
+  config = lib.mkMerge ([{
+    assertions = [{
+      assertion = builtins.stringLength cfg.volumeID <= 32;
+      message = "isoImage.volumeID ${cfg.volumeID} is ${toString (builtins.stringLength cfg.volumeID)} characters. That is ${toString (builtins.stringLength cfg.volumeID - 32)} characters longer than the limit of 32.";
+    }];
+    boot.loader.grub.enable = false;
+    # As in NixOS, at normal priority: a different value needs mkForce.
+    boot.loader.timeout = 10;
+    boot.kernelParams = [ "root=LABEL=${cfg.volumeID}" "boot.shell_on_fail" ];
+    boot.initrd.availableKernelModules = [ "squashfs" "iso9660" "uas" "overlay" ];
+    boot.initrd.kernelModules = [ "loop" "overlay" ];
+    system.build.isoImage = isoImage;
+  }] ++ lib.optional imageOptions {
+    image.extension = "iso";
+    image.filePath = "iso/${config.image.fileName}";
+    image.baseName = lib.mkDefault "nixos${edition}-${config.system.nixos.label}-${platform.system}";
+    system.build.image = isoImage;
+  });
+}

@@ -1,0 +1,5 @@
+# A few of the tools installer images carry.
+{ pkgs, ... }:
+{
+  environment.systemPackages = with pkgs; [ parted gptfdisk ];
+}

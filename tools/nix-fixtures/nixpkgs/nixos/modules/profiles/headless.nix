@@ -1,0 +1,2 @@
+{ lib, ... }:
+{ boot.kernelParams = [ "panic=1" "boot.panic_on_fail" ]; }

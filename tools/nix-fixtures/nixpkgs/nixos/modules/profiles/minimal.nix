@@ -1,0 +1,6 @@
+{ lib, ... }:
+{
+  documentation.enable = lib.mkDefault false;
+  documentation.nixos.enable = lib.mkDefault false;
+  environment.noXlibs = lib.mkDefault false;
+}

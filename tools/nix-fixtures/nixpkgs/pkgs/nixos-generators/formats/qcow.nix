@@ -1,0 +1,19 @@
+# A qcow2 disk image (legacy partition table).
+{ config, lib, pkgs, modulesPath, ... }:
+{
+  fileSystems."/" = { device = "/dev/disk/by-label/nixos"; autoResize = true; fsType = "ext4"; };
+  boot.growPartition = true;
+  boot.kernelParams = [ "console=ttyS0" ];
+  boot.loader.grub.device = lib.mkDefault "/dev/vda";
+  boot.loader.timeout = lib.mkDefault 0;
+
+  system.build.qcow = import "${toString modulesPath}/../lib/make-disk-image.nix" {
+    inherit config lib pkgs;
+    format = "qcow2";
+    partitionTableType = "legacy";
+    diskSize = config.virtualisation.diskSize;
+  };
+
+  formatAttr = "qcow";
+  fileExtension = ".qcow2";
+}

@@ -1,0 +1,205 @@
+/**
+ * Test-side helpers for the offline Nix stand-ins in tools/nix-fixtures:
+ * the flake registry that makes `nixpkgs#…` resolve to them, per-release
+ * copies of the nixpkgs stand-in, and reading files back out of built ISOs.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+
+/** tools/nix-fixtures, wherever this file is run from. */
+export const fixturesDir = resolve(__dirname, '..');
+export const defaultRegistryPath = join(fixturesDir, 'registry.json');
+
+/** The release the committed nixpkgs stand-in models (its .version file). */
+export function fixtureRelease(nixpkgsDir = join(fixturesDir, 'nixpkgs')): string {
+  return readFileSync(join(nixpkgsDir, '.version'), 'utf8').trim();
+}
+
+/** A version-2 flake registry mapping `nixpkgs`, `home-manager` and `nixos-generators` to the stand-ins. */
+export function fixtureRegistry(root = fixturesDir): object {
+  const entry = (id: string, dir: string) => ({
+    from: { type: 'indirect', id },
+    to: { type: 'path', path: join(root, dir) },
+  });
+  return {
+    version: 2,
+    flakes: [entry('nixpkgs', 'nixpkgs'), entry('home-manager', 'home-manager'), entry('nixos-generators', 'nixos-generators')],
+  };
+}
+
+/**
+ * Writes the registry (absolute paths, so it is generated per clone and git-ignored)
+ * unless it is already up to date; safe to call from parallel jest workers.
+ * Returns its path, for `flake-registry = <path>` in NIX_CONFIG.
+ */
+export function ensureFixtureRegistry(target = defaultRegistryPath, root = fixturesDir): string {
+  const content = `${JSON.stringify(fixtureRegistry(root), null, 2)}\n`;
+  if (existsSync(target) && readFileSync(target, 'utf8') === content) return target;
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = `${target}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, target);
+  return target;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}
+
+/**
+ * The nixpkgs stand-in as another release models it (ISO naming, image
+ * variants and defaults follow `.version`): a copy under the OS temp dir
+ * whose `.version` says `release`, reused while the sources are unchanged.
+ * Use it like the committed one: `-I nixpkgs=<dir>` or
+ * `--override-input nixpkgs path:<dir>`. The home-manager stand-in serves
+ * every release as it is.
+ */
+export function nixpkgsForRelease(release: string): string {
+  if (!/^\d\d\.\d\d$/.test(release)) throw new Error(`not a NixOS release: ${release} (expected YY.MM)`);
+  const source = join(fixturesDir, 'nixpkgs');
+  if (fixtureRelease(source) === release) return source;
+  const hash = createHash('sha256').update(release);
+  for (const file of filesUnder(source).sort()) {
+    hash.update(relative(source, file)).update('\0');
+    if (!statSync(file).isSymbolicLink()) hash.update(readFileSync(file)).update('\0');
+  }
+  const target = join(tmpdir(), `nixiso-fixture-nixpkgs-${release}-${hash.digest('hex').slice(0, 16)}`);
+  if (existsSync(join(target, '.version'))) return target;
+  // Copies of older fixture sources are stale: drop them.
+  const prefix = `nixiso-fixture-nixpkgs-${release}-`;
+  for (const old of readdirSync(tmpdir()).filter((n) => n.startsWith(prefix) && !n.includes('.staging-'))) {
+    rmSync(join(tmpdir(), old), { recursive: true, force: true });
+  }
+  const staging = mkdtempSync(`${target}.staging-`);
+  cpSync(source, staging, { recursive: true });
+  writeFileSync(join(staging, '.version'), release);
+  try {
+    renameSync(staging, target);
+  } catch (error) {
+    // Another worker won the race; its copy is identical.
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(join(target, '.version'))) throw error;
+  }
+  return target;
+}
+
+/** Extracts one file from an ISO 9660 image (with the host's xorriso) and returns its content. */
+export function readIsoFile(isoFile: string, inner: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nixiso-iso-'));
+  try {
+    const out = join(dir, 'file');
+    execFileSync('xorriso', ['-osirrox', 'on', '-indev', isoFile, '-extract', inner, out], { stdio: 'pipe' });
+    return readFileSync(out, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Paths of all files in an ISO, like `/nixiso.json` and `/home-manager/nixos/activate`. */
+export function listIso(isoFile: string): string[] {
+  const out = execFileSync('xorriso', ['-indev', isoFile, '-find', '/', '-type', 'f'], { stdio: 'pipe', encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((line) => line.startsWith("'/"))
+    .map((line) => line.slice(1, -1))
+    .sort();
+}
+
+/** The shape of /nixiso.json, the stand-in's description of what an image contains. */
+export interface NixisoDescription {
+  fixture: 'nixiso-nix-fixtures';
+  release: string;
+  label: string;
+  hostPlatform: string;
+  stateVersion: string;
+  systemPackages: string[];
+  systemPackagePaths: string[];
+  users: Record<
+    string,
+    {
+      name: string;
+      isNormalUser: boolean;
+      isSystemUser: boolean;
+      uid: number | null;
+      group: string;
+      extraGroups: string[];
+      home: string;
+      description: string;
+      shell: string | null;
+      packages: string[];
+      authorizedKeys: string[];
+      passwordOptions: string[];
+    }
+  >;
+  groups: Record<string, { gid: number | null; members: string[] }>;
+  /** Targets of environment.etc entries. */
+  etc: string[];
+  hostName: string;
+  timeZone: string | null;
+  defaultLocale: string;
+  kernelParams: string[];
+  openssh: { enable: boolean; ports: number[]; settings: Record<string, unknown>; startsAtBoot: boolean };
+  networkmanager: boolean;
+  services: string[];
+  programs: string[];
+  systemdServices: string[];
+  environmentVariables: Record<string, unknown>;
+  nixSettings: Record<string, unknown>;
+  homeManager: null | {
+    useGlobalPkgs: boolean;
+    useUserPackages: boolean;
+    backupFileExtension: string | null;
+    users: Record<
+      string,
+      {
+        username: string;
+        homeDirectory: string;
+        stateVersion: string;
+        packages: string[];
+        files: string[];
+        programs: string[];
+        services: string[];
+        sessionVariables: Record<string, unknown>;
+        activation: { name: string; text: string }[];
+        activationPackage: string;
+      }
+    >;
+  };
+  formatAttr: string | null;
+  fileExtension: string | null;
+  /** ISO images only. */
+  iso?: {
+    name: string;
+    volumeID: string;
+    edition: string;
+    squashfsCompression: string | null;
+    compressImage: boolean;
+    makeEfiBootable: boolean;
+    makeUsbBootable: boolean;
+    makeBiosBootable: boolean;
+    contents: string[];
+    /** 25.05+ only. */
+    baseName?: string;
+    fileName?: string;
+    filePath?: string;
+  };
+  /** Disk images (raw, qcow2, vmdk) only. */
+  image?: { format: string; name: string; partitionTableType: string; diskSize: string };
+}
+
+/** /nixiso.json of a built ISO. */
+export function readIsoDescription(isoFile: string): NixisoDescription {
+  return JSON.parse(readIsoFile(isoFile, '/nixiso.json')) as NixisoDescription;
+}
+
+/** The description inside a disk image built by the stand-in (raw, qcow2, vmdk: a marker line, then JSON). */
+export function readDiskImageDescription(imageFile: string): NixisoDescription {
+  const text = readFileSync(imageFile, 'utf8');
+  if (!text.startsWith('NIXISO-FIXTURE-DISK-IMAGE ')) throw new Error(`${imageFile} is not a stand-in disk image`);
+  return JSON.parse(text.slice(text.indexOf('\n') + 1)) as NixisoDescription;
+}
