@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeWithNix, GIT_IDENTITY, tempDir, workspaceRoot } from '@nixiso/testing';
+import { describeWithNix, GIT_IDENTITY, pathWithoutNix, tempDir, workspaceRoot } from '@nixiso/testing';
 
 const NX_VERSION = require(join(workspaceRoot, 'node_modules/nx/package.json')).version as string;
 
@@ -85,9 +85,10 @@ describeWithNix('a new user with the packed plugin', () => {
       const manifest = JSON.parse(readFileSync(join(ws, `dist/images/${project}/manifest.json`), 'utf8'));
       expect(existsSync(join(ws, manifest.imagePath))).toBe(true);
     }
-    const again = ok(nx('run', 'flake-hm:build:offline'));
+    // Nx replays the cached output (command line included); without Nix on PATH
+    // the executor would fail, so success proves nothing was evaluated or built.
+    const again = ok(run('npx', ['nx', 'run', 'flake-hm:build:offline'], ws, { PATH: pathWithoutNix() }));
     expect(again).toMatch(/local cache|existing outputs match the cache/i);
-    expect(again).not.toMatch(/> (nix|nix-build) /);
   });
 
   it('a module change affects exactly the images that import it', () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { ensureFixtureRegistry } from '../../nix-fixtures/src';
@@ -136,3 +136,17 @@ export function describeWithNix(name: string, body: (nix: NixTools) => void): vo
 export function tempDir(prefix = 'nixiso-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** A PATH with everything in /usr/bin and /bin (node, npx, git, sh …) except Nix's commands. */
+export function pathWithoutNix(): string {
+  const dir = tempDir('nixiso-nonix-');
+  for (const bin of ['/usr/local/bin', '/usr/bin', '/bin']) {
+    if (!existsSync(bin)) continue;
+    for (const name of readdirSync(bin)) {
+      if (name.startsWith('nix') || existsSync(join(dir, name))) continue;
+      symlinkSync(join(bin, name), join(dir, name));
+    }
+  }
+  return dir;
+}
+

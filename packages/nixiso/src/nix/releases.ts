@@ -14,6 +14,13 @@ export const PROFILE_MODULES = {
   plasma6: 'installation-cd-graphical-plasma6.nix',
 } as const;
 export type ProfileId = keyof typeof PROFILE_MODULES;
+/** The article's profile: a console-only installer. */
+export const DEFAULT_PROFILE: ProfileId = 'minimal';
+
+/** Systems an image can target (`nixpkgs.hostPlatform`); the first is the default. */
+export const HOST_PLATFORMS = ['x86_64-linux', 'aarch64-linux'] as const;
+export type HostPlatform = (typeof HOST_PLATFORMS)[number];
+export const DEFAULT_HOST_PLATFORM: HostPlatform = HOST_PLATFORMS[0];
 
 export interface Release {
   id: ReleaseId;

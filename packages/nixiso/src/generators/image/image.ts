@@ -1,10 +1,160 @@
-import { addProjectConfiguration, formatFiles, type Tree } from '@nx/devkit';
+import { posix, relative } from 'node:path';
+import {
+  addProjectConfiguration,
+  formatFiles,
+  generateFiles,
+  getProjects,
+  joinPathFragments,
+  readJson,
+  readNxJson,
+  type GeneratorCallback,
+  type ProjectConfiguration,
+  type Tree,
+} from '@nx/devkit';
+import { FsTree } from 'nx/src/generators/tree';
+import { nixAttrName, nixString } from '../../nix/escape';
+import { IMAGE_DEFAULTS, normalizeImageOptions, type NormalizedImageOptions } from '../../nix/normalize-image-options';
+import { homeManagerUrl, nixpkgsUrl, PROFILE_MODULES, type Release } from '../../nix/releases';
+import { addPluginToNxJson, PLUGIN_PACKAGE } from '../init/init';
 import type { ImageGeneratorSchema } from './schema';
 
-export async function imageGenerator(tree: Tree, options: ImageGeneratorSchema): Promise<void> {
-  const name = options.name ?? options.directory.split('/').pop()!;
-  addProjectConfiguration(tree, name, { root: options.directory, projectType: 'application', targets: {} });
-  tree.write(`${options.directory}/configuration.nix`, '{ ... }: { }\n');
-  await formatFiles(tree);
+/** The option that names the ISO file on the image's release, and what the file is then called. */
+function isoName(option: Release['isoNaming'], baseName: string) {
+  const fileName =
+    option === 'image.baseName'
+      ? 'The ISO file is result/iso/<base name>.iso (image.fileName).'
+      : 'The ISO file is result/iso/<base name>-<NixOS label>-<system>.iso.';
+  return { option, value: nixString(baseName), fileName };
 }
+
+/**
+ * Everything the templates print, already Nix source: user strings went
+ * through nixString, names through nixAttrName or were validated as such.
+ */
+export function templateValues(options: NormalizedImageOptions) {
+  const literal = (value: string | undefined) => (value === undefined ? undefined : nixString(value));
+  return {
+    flake: options.layout.flake,
+    homeManager: options.layout.homeManager,
+    profileModule: PROFILE_MODULES[options.profile],
+    hostPlatform: nixString(options.hostPlatform),
+    stateVersion: nixString(options.stateVersion),
+    isoName: options.isoBaseName === undefined ? undefined : isoName(options.release.isoNaming, options.isoBaseName),
+    hostName: literal(options.hostName),
+    timeZone: literal(options.timeZone),
+    user: {
+      attr: nixAttrName(options.username),
+      literal: nixString(options.username),
+      isDefault: options.username === IMAGE_DEFAULTS.username,
+    },
+    sshKeys: options.sshAuthorizedKeys.map((key) => nixString(key)),
+    packages: options.packages,
+    homePackages: options.homePackages,
+    nixpkgsUrl: nixString(nixpkgsUrl(options.release)),
+    homeManagerUrl: nixString(homeManagerUrl(options.release)),
+    configurationName: nixAttrName(options.configurationName),
+  };
+}
+
+/** The Nix files of the image (path relative to the project root → content), rendered in memory. */
+export function renderImageFiles(options: NormalizedImageOptions): Map<string, string> {
+  const scratch = new FsTree('/nixiso-render', false);
+  generateFiles(scratch, posix.join(__dirname, 'files'), '.', templateValues(options));
+  return new Map(options.layout.files.map((file) => [file, scratch.read(file, 'utf-8') as string]));
+}
+
+/** The target name the graph plugin infers for builds (nx.json plugin option). */
+function buildTargetName(tree: Tree): string {
+  for (const entry of readNxJson(tree)?.plugins ?? []) {
+    if (typeof entry === 'object' && entry.plugin === PLUGIN_PACKAGE) {
+      const name = (entry.options as { buildTargetName?: unknown } | undefined)?.buildTargetName;
+      if (typeof name === 'string') return name;
+    }
+  }
+  return 'build';
+}
+
+/**
+ * project.json without a build target: the graph plugin infers build, eval and
+ * lock. Only a non-default backend is recorded, as an option of that target.
+ */
+export function imageProjectConfiguration(options: NormalizedImageOptions, buildTarget = 'build'): ProjectConfiguration {
+  return {
+    root: options.projectRoot,
+    sourceRoot: options.projectRoot,
+    projectType: 'application',
+    tags: options.tags,
+    ...(options.backend === IMAGE_DEFAULTS.backend ? {} : { targets: { [buildTarget]: { options: { backend: options.backend } } } }),
+  };
+}
+
+/** JSON equality regardless of key order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => [k, canonical(v)]))
+        : value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/**
+ * 'empty' when the project can be written; 'up-to-date' when the directory
+ * already holds exactly what these options generate (a re-run, which changes
+ * nothing; files the generator does not write, such as flake.lock, may be
+ * there too). Anything else in a non-empty directory is an error.
+ */
+function projectRootState(tree: Tree, options: NormalizedImageOptions, files: Map<string, string>, project: ProjectConfiguration): 'empty' | 'up-to-date' {
+  const root = options.projectRoot;
+  const taken = getProjects(tree).get(options.projectName);
+  if (taken && taken.root !== root) {
+    throw new Error(`--name=${JSON.stringify(options.projectName)}: already the name of the project in ${taken.root}; choose another --name`);
+  }
+  if (tree.isFile(root)) throw new Error(`--directory=${JSON.stringify(root)}: is a file; the image project needs a directory`);
+  if (tree.children(root).length === 0) return 'empty';
+
+  const differing = [...files]
+    .filter(([file, content]) => tree.read(joinPathFragments(root, file), 'utf-8') !== content)
+    .map(([file]) => file);
+  const projectJson = joinPathFragments(root, 'project.json');
+  // project.json holds the name but not the root; $schema depends on the depth only.
+  const { $schema: _schema, ...existing } = tree.exists(projectJson) ? readJson<Record<string, unknown>>(tree, projectJson) : {};
+  const { root: _root, ...expected } = { ...project, name: options.projectName };
+  if (differing.length === 0 && sameJson(existing, expected)) return 'up-to-date';
+
+  const why = differing.length > 0 ? `${differing.join(', ')} would change` : 'its project.json differs';
+  throw new Error(
+    `--directory=${JSON.stringify(root)}: exists and is not empty (${why}); ` +
+      'choose another --directory, or run the generator with the options that created it',
+  );
+}
+
+/**
+ * The user's cwd relative to the workspace root, as @nx/devkit computes it
+ * (npm scripts run in the root but leave the user's cwd in INIT_CWD); '' when
+ * outside the workspace, as for the virtual trees of tests.
+ */
+function relativeCwd(tree: Tree): string {
+  const initCwd = process.env.INIT_CWD;
+  const cwd = initCwd?.startsWith(tree.root) ? initCwd : process.cwd();
+  const fromRoot = relative(tree.root, cwd).split('\\').join('/');
+  return fromRoot.startsWith('..') || posix.isAbsolute(fromRoot) ? '' : fromRoot;
+}
+
+export async function imageGenerator(tree: Tree, schema: ImageGeneratorSchema): Promise<GeneratorCallback> {
+  const options = normalizeImageOptions(schema, { workspaceRoot: tree.root, cwd: relativeCwd(tree) });
+  const files = renderImageFiles(options);
+  const project = imageProjectConfiguration(options, buildTargetName(tree));
+  const state = projectRootState(tree, options, files, project);
+
+  addPluginToNxJson(tree);
+  if (state === 'empty') {
+    addProjectConfiguration(tree, options.projectName, project);
+    for (const [file, content] of files) tree.write(joinPathFragments(options.projectRoot, file), content);
+  }
+  if (!options.skipFormat) await formatFiles(tree);
+  return () => undefined;
+}
+
 export default imageGenerator;

@@ -61,6 +61,8 @@ let
         cp -rL "$source" "$target"
       done
       mkdir -p "$out/iso" "$out/nix-support"
+      # File times too, so that rebuilding the same derivation gives the same ISO.
+      find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
       xorriso -as mkisofs -quiet -o "$out/iso/$isoName" -V "$volumeID" -J -R "$root"
       echo "file iso $out/iso/$isoName" > "$out/nix-support/hydra-build-products"
     '';

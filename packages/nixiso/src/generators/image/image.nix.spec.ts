@@ -1,0 +1,293 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { describeWithNix, tempDir, type NixTools } from '@nixiso/testing';
+import { DEFAULT_RELEASE, PROFILE_MODULES, RELEASES } from '../../nix/releases';
+import { imageGenerator } from './image';
+import type { ImageGeneratorSchema } from './schema';
+
+/** Generates one image into a fresh tree and returns its Nix files (name → content). */
+async function generate(options: Partial<ImageGeneratorSchema>): Promise<Map<string, string>> {
+  const tree: Tree = createTreeWithEmptyWorkspace();
+  await imageGenerator(tree, { directory: 'image', skipFormat: true, ...options });
+  const files = tree.children('image').filter((file) => file.endsWith('.nix'));
+  return new Map(files.map((file) => [file, tree.read(`image/${file}`, 'utf-8') as string]));
+}
+
+/** Writes `files` (path → content) under a new temporary directory; returns their absolute paths. */
+function writeAll(files: Iterable<[string, string]>, root = tempDir('nixiso-image-')): string[] {
+  return [...files].map(([path, content]) => {
+    const absolute = join(root, path);
+    mkdirSync(dirname(absolute), { recursive: true });
+    writeFileSync(absolute, content);
+    return absolute;
+  });
+}
+
+/** `nix-instantiate --parse` of many files in one process: one normalised expression per file. */
+function parseAll(nix: NixTools, files: string[]): string[] {
+  const out = execFileSync(nix.nixInstantiate, [...nix.offlineArgs, '--parse', ...files], { env: nix.env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const lines = out.split('\n').filter((line) => line !== '');
+  expect(lines).toHaveLength(files.length);
+  return lines;
+}
+
+// The article's files verbatim (Russian comments and all). Variant 3's
+// configuration.nix is variant 1's plus `./home.nix`, and variant 4's home.nix
+// is variant 3's with the new header, as the article says ("the rest unchanged").
+const ARTICLE_CONFIGURATION = `{
+  pkgs,
+  modulesPath,
+  ...
+}:
+{
+  imports = [
+    # Тут определены различные параметры которые нужны для 
+    # создания загрузочного образа NixOS
+    "\${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix"
+  ];
+
+  # Изменяем архитектуру если ожидается другая
+  nixpkgs.hostPlatform = "x86_64-linux";
+  # Подставляем версию на основе которой будут браться 
+  # значения по умолчанию для различных параметров.
+  system.stateVersion = "24.05"; 
+
+  # Ниже можно определить любые другие параметры как в обычном configuration.nix
+  environment.systemPackages = with pkgs; [
+    git
+    neovim
+  ];
+}
+`;
+const ARTICLE_CONFIGURATION_HM = ARTICLE_CONFIGURATION.replace(
+  'minimal.nix"\n',
+  'minimal.nix"\n    # Добавляем файл с конфигурацией для home-manager\n    ./home.nix\n',
+);
+const ARTICLE_FLAKE = `{
+  inputs = {
+    # Версию можно поменять при необходимости
+    nixpkgs.url = "github:nixos/nixpkgs/nixos-24.05";
+  };
+
+  outputs = { nixpkgs, ... }: {
+    # Вместо liveImage также можно подставить любое другое удобное название
+    nixosConfigurations.liveImage = nixpkgs.lib.nixosSystem {
+      modules = [
+        ./configuration.nix
+      ];
+    };
+  };
+}
+`;
+const ARTICLE_HOME_BODY = `  home-manager = let
+    # по умолчанию в installation-cd-minimal.nix определён один пользователь 
+    # с именем "nixos", изменение данной переменной потребует также 
+    # создание соответствующего пользователя в configuration.nix
+    username = "nixos";
+  in {
+    # Про useGlobalPkgs и useUserPackages описано дальше по тексту
+    useGlobalPkgs = true;
+    useUserPackages = true;
+    users.\${username} = { pkgs, osConfig, ... }: {
+      # Системную конфигурацию можно получить как аргумент osConfig и брать 
+      # из неё свойства при необходимости
+      home.stateVersion = osConfig.system.stateVersion;
+      home.username = username;
+      home.homeDirectory = "/home/\${username}";
+
+      # Остальные параметры аналогичны обычному конфигу home-manager
+      home.packages = with pkgs; [
+        jq
+        fzf
+        curl
+        # ...
+      ];
+    };
+  };
+}
+`;
+const ARTICLE_HOME_CHANNEL = `{ pkgs, ... }:
+{
+  imports = [
+    <home-manager/nixos>
+  ];
+${ARTICLE_HOME_BODY}`;
+const ARTICLE_HOME_FLAKE = `{ 
+  pkgs, 
+  home-manager, # получаем как параметр
+  ... 
+}:
+{
+  imports = [
+    # изменили модуль
+    home-manager.nixosModules.home-manager   
+  ];
+
+${ARTICLE_HOME_BODY}`;
+const ARTICLE_FLAKE_HM = `{
+  inputs = {
+    nixpkgs.url = "github:nixos/nixpkgs/nixos-24.05";
+
+    # Добавляется сам home-manager в inputs, версия при этом 
+    # должна быть равна nixpkgs
+    home-manager = {
+      url = "github:nix-community/home-manager/release-24.05";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+  };
+
+  outputs = {
+    nixpkgs,
+    home-manager,
+    ...
+  }: let
+  in {
+    nixosConfigurations.liveImage = nixpkgs.lib.nixosSystem {
+      # таким образом можно прокинуть home-manager в качестве 
+      # параметра во все модули
+      specialArgs = { inherit home-manager; };
+      modules = [
+        # но при желании можно импортировать его прямо тут
+        # home-manager.nixosModules.home-manager
+        ./configuration.nix
+      ];
+    };
+  };
+}
+`;
+
+const ARTICLE_VARIANTS: [string, Partial<ImageGeneratorSchema>, Record<string, string>][] = [
+  ['1 (channel)', {}, { 'configuration.nix': ARTICLE_CONFIGURATION }],
+  ['2 (flake)', { flake: true }, { 'configuration.nix': ARTICLE_CONFIGURATION, 'flake.nix': ARTICLE_FLAKE }],
+  ['3 (channel + home-manager)', { homeManager: true }, { 'configuration.nix': ARTICLE_CONFIGURATION_HM, 'home.nix': ARTICLE_HOME_CHANNEL }],
+  [
+    '4 (flake + home-manager)',
+    { flake: true, homeManager: true },
+    { 'configuration.nix': ARTICLE_CONFIGURATION_HM, 'home.nix': ARTICLE_HOME_FLAKE, 'flake.nix': ARTICLE_FLAKE_HM },
+  ],
+];
+
+/** A deterministic PRNG (mulberry32), so a failing fuzz case can be replayed from its seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NASTY = [
+  '${builtins.abort "x"}', '"; system.stateVersion = "1', "''", "''${", "'''", '${', '$${', '$', '\\', '\\$', '\\${', '"', '\\"',
+  '\n', '\r\n', '\t', ' ', '#', '/*', '*/', ';', '=', '{', '}', '`', '${x}', 'é', 'ß', 'я', '中文', '😀', '👩‍💻', '🏳️‍🌈',
+  '\u0001', '\u001b[31m', '\u007f', '\u00a0', '\u2028', '\ufeff', '\uffff', 'a', 'Z', '0', 'ssh-ed25519 AAAAC3Nz', '~/',
+];
+
+/** A random non-empty string without NUL and without lone surrogates (neither fits in a Nix string / UTF-8). */
+function fuzzString(next: () => number): string {
+  let out = '';
+  const pieces = 1 + Math.floor(next() * 12);
+  for (let i = 0; i < pieces; i++) {
+    const r = next();
+    if (r < 0.6) out += NASTY[Math.floor(next() * NASTY.length)];
+    else if (r < 0.8) out += String.fromCharCode(1 + Math.floor(next() * 0x7f));
+    else {
+      let cp = 0x80 + Math.floor(next() * (0x10ffff - 0x80));
+      if (cp >= 0xd800 && cp <= 0xdfff) cp += 0x800;
+      out += String.fromCodePoint(cp);
+    }
+  }
+  return out;
+}
+
+describeWithNix('image generator output, checked by Nix', (nix) => {
+  it('every generated .nix file parses, over the layouts, releases, profiles and options', async () => {
+    const variants: Partial<ImageGeneratorSchema>[] = [];
+    for (const [flake, homeManager] of [[false, false], [true, false], [false, true], [true, true]]) {
+      for (const release of RELEASES) {
+        for (const profile of release.profiles) variants.push({ flake, homeManager, release: release.id, profile });
+      }
+      variants.push({
+        flake, homeManager, release: '24.11', stateVersion: '23.11', hostPlatform: 'aarch64-linux', configurationName: "img-2'",
+        packages: 'htop,python3Packages.requests', homePackages: [], username: 'alice', hostName: 'lab "1"', timeZone: 'Europe/Berlin',
+        sshAuthorizedKeys: ['ssh-ed25519 AAAA a@b', 'ssh-rsa B ${x}'], isoBaseName: 'rescue', backend: 'nixos-generators', tags: 'a,b',
+      });
+      variants.push({ flake, homeManager, release: '25.05', isoBaseName: 'x', packages: '', username: '_svc', sshAuthorizedKeys: ['k'] });
+    }
+    const files: [string, string][] = [];
+    for (const [i, options] of variants.entries()) {
+      for (const [file, content] of await generate(options)) files.push([`${i}/${file}`, content]);
+    }
+    expect(new Set(variants.map((v) => v.profile)).size).toBe(Object.keys(PROFILE_MODULES).length + 1);
+    expect(files.length).toBeGreaterThan(100);
+    parseAll(nix, writeAll(files));
+  });
+
+  it.each(ARTICLE_VARIANTS)('article variant %s: the same Nix expressions as the article', async (_name, options, articleFiles) => {
+    const generated = await generate({ release: '24.05', ...options });
+    expect([...generated.keys()].sort()).toEqual(Object.keys(articleFiles).sort());
+    const root = tempDir('nixiso-article-');
+    const names = Object.keys(articleFiles);
+    // Same directory names on both sides: Nix makes relative paths absolute.
+    const articlePaths = writeAll(names.map((n) => [`article/image/${n}`, articleFiles[n]]), root);
+    const generatedPaths = writeAll(names.map((n) => [`generated/image/${n}`, generated.get(n) as string]), root);
+    const parsed = parseAll(nix, [...articlePaths, ...generatedPaths]).map((expr) =>
+      expr.split(`${root}/article/`).join('<dir>/').split(`${root}/generated/`).join('<dir>/'),
+    );
+    expect(parsed.slice(names.length)).toEqual(parsed.slice(0, names.length));
+  });
+
+  it('fuzz: hostName, timeZone and sshAuthorizedKeys evaluate to the input, byte for byte', async () => {
+    const seed = Number(process.env.NIXISO_FUZZ_SEED ?? 20240530);
+    const next = random(seed);
+    const cases = Array.from({ length: 1000 }, () => ({
+      hostName: fuzzString(next),
+      timeZone: fuzzString(next),
+      sshAuthorizedKeys: Array.from({ length: 1 + Math.floor(next() * 3) }, () => fuzzString(next)),
+    }));
+    cases[0] = { hostName: '${builtins.abort "x"}', timeZone: '"; system.stateVersion = "1', sshAuthorizedKeys: ["''", '\\', '\n\t'] };
+
+    const root = tempDir('nixiso-fuzz-');
+    const files: [string, string][] = [];
+    for (const [i, options] of cases.entries()) {
+      files.push([`${i}/configuration.nix`, (await generate(options)).get('configuration.nix') as string]);
+    }
+    writeAll(files, root);
+    // Evaluates each generated module with stand-in arguments and reads the values back.
+    writeFileSync(
+      join(root, 'eval.nix'),
+      `let
+  pkgs = { git = "git"; neovim = "neovim"; lib.mkOverride = _: value: value; };
+  read = file: let m = import file { inherit pkgs; modulesPath = "/modules"; }; in {
+    hostName = m.networking.hostName;
+    timeZone = m.time.timeZone;
+    sshAuthorizedKeys = m.users.users.nixos.openssh.authorizedKeys.keys;
+    stateVersion = m.system.stateVersion;
+  };
+in map read [
+${files.map(([path]) => `  ./${path}`).join('\n')}
+]
+`,
+    );
+    const json = execFileSync(nix.nixInstantiate, [...nix.offlineArgs, '--eval', '--strict', '--json', join(root, 'eval.nix')], {
+      env: nix.env,
+      maxBuffer: 1 << 28,
+    });
+    const evaluated = JSON.parse(json.toString('utf8')) as (typeof cases[number] & { stateVersion: string })[];
+    expect(evaluated).toHaveLength(cases.length);
+    // Compared as UTF-8 bytes: what Nix holds is exactly what the user typed.
+    const bytes = (v: { hostName: string; timeZone: string; sshAuthorizedKeys: string[] }) =>
+      [v.hostName, v.timeZone, ...v.sshAuthorizedKeys].map((s) => Buffer.from(s, 'utf8').toString('hex'));
+    for (const [i, input] of cases.entries()) {
+      const output = evaluated[i];
+      if (JSON.stringify(bytes(output)) !== JSON.stringify(bytes(input)) || output.stateVersion !== DEFAULT_RELEASE.stateVersion) {
+        throw new Error(`fuzz case ${i} (seed ${seed}) differs:\n input ${JSON.stringify(input)}\n   nix ${JSON.stringify(output)}`);
+      }
+    }
+  });
+});

@@ -1,0 +1,47 @@
+import { isNixAttrPath, isNixIdentifier, nixAttrName, nixString, nixStringList } from './escape';
+
+describe('nixString', () => {
+  it.each([
+    ['plain', '"plain"'],
+    ['say "hi"', '"say \\"hi\\""'],
+    ['back\\slash', '"back\\\\slash"'],
+    ['${builtins.abort "x"}', '"\\${builtins.abort \\"x\\"}"'],
+    ['$notInterpolated {}', '"$notInterpolated {}"'],
+    ['a\nb\tc\rd', '"a\\nb\\tc\\rd"'],
+    ["''", '"\'\'"'],
+    ['é😀', '"é😀"'],
+  ])('%j → %s', (value, literal) => {
+    expect(nixString(value)).toBe(literal);
+  });
+
+  it('rejects NUL, which a Nix string cannot hold', () => {
+    expect(() => nixString('a\0b')).toThrow(/NUL/);
+  });
+});
+
+describe('names', () => {
+  it.each(['git', 'python3Packages', 'home-manager', "foo'", '_x'])('%s is an identifier', (name) => {
+    expect(isNixIdentifier(name)).toBe(true);
+    expect(nixAttrName(name)).toBe(name);
+  });
+
+  it.each(['', '1abc', 'with', 'or', 'a b', 'a"b', 'a.b'])('%j is not an identifier and gets quoted', (name) => {
+    expect(isNixIdentifier(name)).toBe(false);
+    expect(nixAttrName(name)).toBe(nixString(name));
+  });
+
+  it.each(['git', 'python3Packages.requests', 'gnome.nautilus'])('%s is an attribute path', (path) => {
+    expect(isNixAttrPath(path)).toBe(true);
+  });
+
+  it.each(['', 'a..b', '.a', 'a.', 'git neovim', 'a"b', 'pkgs.${x}', 'with'])('%j is not an attribute path', (path) => {
+    expect(isNixAttrPath(path)).toBe(false);
+  });
+});
+
+describe('nixStringList', () => {
+  it('prints one literal per line, or an empty list', () => {
+    expect(nixStringList(['a', 'b"'])).toBe('[\n    "a"\n    "b\\""\n  ]');
+    expect(nixStringList([])).toBe('[ ]');
+  });
+});

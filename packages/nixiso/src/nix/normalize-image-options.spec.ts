@@ -1,0 +1,126 @@
+import type { ImageGeneratorSchema } from '../generators/image/schema';
+import { normalizeImageOptions } from './normalize-image-options';
+import { DEFAULT_RELEASE, findRelease } from './releases';
+
+const workspaceRoot = '/ws';
+const normalize = (options: Partial<ImageGeneratorSchema>, cwd = '') =>
+  normalizeImageOptions({ directory: 'images/demo', ...options }, { workspaceRoot, cwd });
+
+describe('normalizeImageOptions', () => {
+  it('fills in the article defaults and the newest stable release', () => {
+    expect(normalize({})).toEqual({
+      projectName: 'demo',
+      projectRoot: 'images/demo',
+      layout: expect.objectContaining({ id: 'channel' }),
+      release: DEFAULT_RELEASE,
+      stateVersion: DEFAULT_RELEASE.stateVersion,
+      hostPlatform: 'x86_64-linux',
+      configurationName: 'liveImage',
+      profile: 'minimal',
+      packages: ['git', 'neovim'],
+      homePackages: ['jq', 'fzf', 'curl'],
+      username: 'nixos',
+      hostName: undefined,
+      timeZone: undefined,
+      sshAuthorizedKeys: [],
+      isoBaseName: undefined,
+      backend: 'nix',
+      tags: [],
+      skipFormat: false,
+    });
+  });
+
+  it('picks the layout from flake and homeManager', () => {
+    expect(normalize({ flake: true }).layout.id).toBe('flake');
+    expect(normalize({ homeManager: true }).layout.id).toBe('channel-home-manager');
+    expect(normalize({ flake: true, homeManager: true }).layout.id).toBe('flake-home-manager');
+  });
+
+  it('takes the stateVersion from the release unless given', () => {
+    expect(normalize({ release: '24.11' })).toMatchObject({ release: findRelease('24.11'), stateVersion: '24.11' });
+    expect(normalize({ release: 'unstable' }).stateVersion).toMatch(/^\d\d\.\d\d$/);
+    expect(normalize({ release: '25.05', stateVersion: '24.05' }).stateVersion).toBe('24.05');
+  });
+
+  it('reads release and stateVersion parsed as numbers by the Nx command line', () => {
+    expect(normalize({ release: 24.05, stateVersion: 24.1 })).toMatchObject({ release: findRelease('24.05'), stateVersion: '24.10' });
+    expect(() => normalize({ release: 23.11 })).toThrow(/--release="23.11": unknown release/);
+  });
+
+  it('splits comma-separated lists and trims them', () => {
+    expect(normalize({ packages: 'git, python3Packages.requests,,', homePackages: [' jq '], tags: 'a,b' })).toMatchObject({
+      packages: ['git', 'python3Packages.requests'],
+      homePackages: ['jq'],
+      tags: ['a', 'b'],
+    });
+    expect(normalize({ packages: '' }).packages).toEqual([]);
+  });
+
+  it('reads ssh keys from an array as they are, from a string one per line', () => {
+    expect(normalize({ sshAuthorizedKeys: ['ssh-ed25519 AAAA a,b'] }).sshAuthorizedKeys).toEqual(['ssh-ed25519 AAAA a,b']);
+    expect(normalize({ sshAuthorizedKeys: 'ssh-ed25519 A x\nssh-rsa B y\n' }).sshAuthorizedKeys).toEqual(['ssh-ed25519 A x', 'ssh-rsa B y']);
+  });
+
+  it('treats an empty hostName, timeZone or isoBaseName as not set', () => {
+    expect(normalize({ hostName: '', timeZone: '', isoBaseName: '' })).toMatchObject({ hostName: undefined, timeZone: undefined, isoBaseName: undefined });
+  });
+
+  it.each([
+    ['images/demo/', 'images/demo', 'demo'],
+    ['./images//demo', 'images/demo', 'demo'],
+    ['/ws/images/demo', 'images/demo', 'demo'],
+    ['demo', 'demo', 'demo'],
+  ])('normalises directory %j to %j', (directory, root, name) => {
+    expect(normalize({ directory })).toMatchObject({ projectRoot: root, projectName: name });
+  });
+
+  it('takes a relative directory from the cwd inside the workspace, like @nx/js generators', () => {
+    expect(normalize({ directory: 'demo' }, 'images').projectRoot).toBe('images/demo');
+    expect(normalize({ directory: 'images/demo' }, 'images').projectRoot).toBe('images/demo');
+    expect(normalize({ directory: '/ws/other/demo' }, 'images').projectRoot).toBe('other/demo');
+  });
+
+  it('uses the given name', () => {
+    expect(normalize({ name: '@acme/rescue' }).projectName).toBe('@acme/rescue');
+  });
+
+  it.each<[Partial<ImageGeneratorSchema>, RegExp]>([
+    [{ directory: '../x' }, /--directory="\.\.\/x": must be a directory inside the workspace/],
+    [{ directory: '/elsewhere/x' }, /--directory="\/elsewhere\/x": must be a directory inside the workspace/],
+    [{ directory: '.' }, /--directory=".": must be a directory inside the workspace/],
+    [{ directory: 'images/../..' }, /--directory="images\/..\/..": must be a directory inside/],
+    [{ directory: '' }, /--directory="": is required/],
+    [{ name: '1bad' }, /--name="1bad": is not a valid Nx project name/],
+    [{ name: 'a b' }, /--name="a b"/],
+    [{ name: 'a:b' }, /--name="a:b"/],
+    [{ directory: 'images/9lives' }, /--name \(derived from --directory\)="9lives"/],
+    [{ release: '23.11' }, /--release="23.11": unknown release; known: 24.05, 24.11/],
+    [{ stateVersion: 'latest' }, /--stateVersion="latest"/],
+    [{ hostPlatform: 'riscv64-linux' }, /--hostPlatform="riscv64-linux": must be one of x86_64-linux, aarch64-linux/],
+    [{ configurationName: 'live image' }, /--configurationName="live image": must be a Nix identifier/],
+    [{ configurationName: 'with' }, /--configurationName="with"/],
+    [{ profile: 'kde' }, /--profile="kde": unknown profile/],
+    [{ profile: 'toString' }, /--profile="toString": unknown profile/],
+    [{ profile: 'plasma5', release: '25.05' }, /--profile="plasma5": NixOS 25.05 has no such installer; it has minimal, gnome, plasma6/],
+    [{ packages: 'git,neo vim' }, /--packages="neo vim": is not an attribute path/],
+    [{ packages: ['git"; evil = "'] }, /--packages="git\\"; evil = \\"": is not an attribute path/],
+    [{ homePackages: 'jq,${x}' }, /--homePackages="\$\{x\}"/],
+    [{ username: 'Alice' }, /--username="Alice": is not a valid Linux user name/],
+    [{ username: 'a'.repeat(33) }, /--username="a{33}"/],
+    [{ username: 'root' }, /--username="root": must be an ordinary user/],
+    [{ hostName: 'a\0b' }, /--hostName="a\\u0000b": a Nix string cannot contain a NUL/],
+    [{ timeZone: '\0' }, /--timeZone=/],
+    [{ sshAuthorizedKeys: ['ok', 'k\0'] }, /--sshAuthorizedKeys="k\\u0000"/],
+    [{ isoBaseName: 'a/b' }, /--isoBaseName="a\/b": must be a file name/],
+    [{ backend: 'docker' as never }, /--backend="docker": must be one of nix, nixos-generators, build-image/],
+    [{ backend: 'build-image', release: '24.11' }, /--backend="build-image": needs NixOS >= 25.05/],
+  ])('rejects %j', (options, message) => {
+    expect(() => normalize(options)).toThrow(message);
+  });
+
+  it('reports every invalid option at once', () => {
+    expect(() => normalize({ release: 'x', hostPlatform: 'y', username: 'Z' })).toThrow(
+      /nothing was written[\s\S]*--release="x"[\s\S]*--hostPlatform="y"[\s\S]*--username="Z"/,
+    );
+  });
+});
