@@ -326,12 +326,12 @@ describeWithNix('offline Nix stand-ins', (nix) => {
   });
 
   describe.each(LAYOUTS)('article layout $name', ({ name, flake, homeManager, files }) => {
-    it('builds a real ISO whose description shows the packages, in under 15 s', () => {
+    it('builds a real ISO whose description shows the packages', () => {
       const dir = write(files);
       const r = build(nix, flake, dir);
       expectOk(r);
+      // Reported, not asserted: speed belongs to benchmarks, not to tests.
       timings[name] = r.ms;
-      expect(r.ms).toBeLessThan(15_000);
       // The flake build must not write a lock file (the inputs are overridden).
       expect(existsSync(join(dir, 'flake.lock'))).toBe(false);
 

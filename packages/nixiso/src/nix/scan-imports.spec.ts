@@ -131,18 +131,15 @@ describe('scanImports', () => {
     expect(scan("''open ${./y}")).toEqual(['/ws/images/rescue/y']);
   });
 
-  // Bounds are loose (shared CI machines); a quadratic scan would take minutes here.
-  it('is linear: megabytes and pathological inputs take well under the bound', () => {
+  // Speed is measured in tools/bench; here only that such inputs finish (a
+  // quadratic scan would hit jest's timeout) and give the right answer.
+  it('scans megabytes and pathological inputs', () => {
     const chunk = '{ imports = [ ./a.nix ../b ]; s = "x ${./c} y"; t = \'\'\n  z ${./d}\n\'\'; /* ./e */ # ./f\n}\n';
     const source = `[${chunk.repeat(Math.ceil(1e6 / chunk.length))}]`;
-    const started = performance.now();
     expect(scan(source)).toHaveLength(4);
-    expect(performance.now() - started).toBeLessThan(3000);
     // Pathological inputs for a backtracking scanner stay linear too.
     for (const evil of ['/*'.repeat(2e5), '"\\'.repeat(2e5), "''$".repeat(2e5), 'a.'.repeat(2e5), '${'.repeat(2e5)]) {
-      const t0 = performance.now();
-      scan(evil);
-      expect(performance.now() - t0).toBeLessThan(3000);
+      expect(Array.isArray(scan(evil))).toBe(true);
     }
   });
 });

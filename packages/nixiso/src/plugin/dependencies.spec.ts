@@ -81,7 +81,7 @@ describe('createDependencies', () => {
     expect(sortEdges(edges)).toEqual(['three -> a (images/three/configuration.nix)']);
   });
 
-  it('builds the edges of 500 images in well under two seconds', async () => {
+  it('finds every edge of 500 images sharing 20 modules (timed in tools/bench)', async () => {
     const root = tempDir('nixiso-deps-bench-');
     const many: Record<string, string> = {};
     const manyRoots: Record<string, string> = {};
@@ -97,11 +97,8 @@ describe('createDependencies', () => {
       many[`images/i${i}/home.nix`] = `{ imports = [ <home-manager/nixos> "\${../../modules/m${(i + 7) % 20}}" ]; }\n`;
     }
     writeFiles(root, many);
-    const started = performance.now();
     const edges = await createDependencies(undefined, contextFor(root, manyRoots, many));
-    const elapsed = performance.now() - started;
     expect(edges).toHaveLength(20 + 500 * 2);
-    expect(elapsed).toBeLessThan(2000);
   });
 });
 
