@@ -3,7 +3,7 @@
  * layout, flake reference, format, release and the Nix request that the pure
  * command builders turn into a command line.
  */
-import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
+import { type ExecutorContext, logger, type ProjectGraph } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BACKENDS, type BackendId, FORMATS, findFormat } from '../nix/backends';
@@ -14,6 +14,23 @@ import type { BuildExecutorSchema } from './build/schema';
 
 /** An error the user can act on; executors print its message and fail. */
 export class NixisoError extends Error {}
+
+/**
+ * Runs an executor's work: a NixisoError becomes its message and a failed
+ * result; anything else is a bug and propagates with its stack.
+ */
+export async function executorResult(work: () => Promise<void>): Promise<{ success: boolean }> {
+  try {
+    await work();
+    return { success: true };
+  } catch (e) {
+    if (e instanceof NixisoError) {
+      logger.error(`nixiso: ${e.message}`);
+      return { success: false };
+    }
+    throw e;
+  }
+}
 
 export const NIX_MISSING =
   'nix not found on PATH; install Nix (https://nixos.org/download) or, on Debian/Ubuntu, `apt-get install nix-bin`';
@@ -90,6 +107,9 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
     release: releaseOf(options, absRoot),
     outLink: options.outLink ? resolve(workspaceRoot, options.outLink) : join(distDir, 'result'),
     system: options.system,
+    builders: options.builders,
+    maxJobs: options.maxJobs,
+    extraPlatforms: options.extraPlatforms,
     nixPath: (options.nixPath ?? []).map((entry) => resolveNixPathEntry(entry, workspaceRoot)),
     nixOptions: options.nixOptions ?? {},
     overrideInputs: Object.fromEntries(
@@ -170,6 +190,17 @@ export async function untrackedFiles(target: ImageTarget, graph: ProjectGraph | 
     target.gitRoot,
   );
   return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+}
+
+/** Fails, naming them, when files a git flake build needs are untracked. */
+export async function assertTracked(target: ImageTarget, graph: ProjectGraph | undefined): Promise<void> {
+  const untracked = await untrackedFiles(target, graph);
+  if (!untracked.length) return;
+  throw new NixisoError(
+    `these files are not tracked by git, so Nix cannot see them when it evaluates the flake ` +
+      `(a flake in a git repository sees only tracked files):\n${untracked.map((f) => `  ${f}`).join('\n')}\n` +
+      `run \`git add ${untracked.join(' ')}\` (or \`git add --intent-to-add\`) and try again`,
+  );
 }
 
 export function requireNix(backend: BackendId, nixosGenerate: string | undefined): void {

@@ -6,6 +6,7 @@ import {
   gitFlakeRef,
   inputRef,
   nixEvalCommand,
+  usesJsonLog,
 } from './command';
 import { findRelease } from './releases';
 
@@ -30,7 +31,8 @@ const flake: BuildRequest = {
 describe('nix backend', () => {
   it('builds a channel image the way SPEC.md layout 1 does', () => {
     expect(commandLine(buildCommand(base))).toBe(
-      "nix-build '<nixpkgs/nixos>' -A config.system.build.isoImage -I nixos-config=/ws/images/a/configuration.nix --out-link /ws/dist/images/a/result",
+      "nix-build '<nixpkgs/nixos>' -A config.system.build.isoImage -I nixos-config=/ws/images/a/configuration.nix --out-link /ws/dist/images/a/result" +
+        ' --log-format internal-json',
     );
   });
 
@@ -40,7 +42,7 @@ describe('nix backend', () => {
     expect(cmd.args).toEqual([
       '--extra-experimental-features', 'nix-command flakes',
       'build', 'git+file:///ws?dir=images/a#nixosConfigurations.liveImage.config.system.build.isoImage',
-      '--out-link', '/ws/dist/images/a/result', '--json',
+      '--out-link', '/ws/dist/images/a/result', '--json', '--log-format', 'internal-json',
     ]);
   });
 
@@ -55,7 +57,7 @@ describe('nix backend', () => {
       printBuildLogs: true,
       extraArgs: ['--keep-going'],
     });
-    expect(cmd.args.slice(7)).toEqual([
+    expect(cmd.args.slice(9)).toEqual([
       '--print-build-logs',
       '--override-input', 'nixpkgs', 'path:/np',
       '--override-input', 'home-manager', 'github:nix-community/home-manager/master',
@@ -66,6 +68,28 @@ describe('nix backend', () => {
       '--show-trace',
       '--keep-going',
     ]);
+  });
+
+  it('passes remote builders, max-jobs and extra-platforms as settings, before nixOptions so those win', () => {
+    const dist = {
+      builders: ['ssh-ng://nix@arm aarch64-linux /k 8', '@/etc/nix/machines'],
+      maxJobs: 0,
+      extraPlatforms: ['aarch64-linux', 'armv7l-linux'],
+      nixOptions: { 'max-jobs': '2' },
+    } as const;
+    const settings = [
+      '--option', 'builders', 'ssh-ng://nix@arm aarch64-linux /k 8; @/etc/nix/machines',
+      '--option', 'max-jobs', '0',
+      '--option', 'extra-platforms', 'aarch64-linux armv7l-linux',
+      '--option', 'max-jobs', '2',
+    ];
+    expect(buildCommand({ ...base, ...dist, system: 'aarch64-linux' }).args.slice(-settings.length - 3)).toEqual([
+      '--option', 'system', 'aarch64-linux', ...settings,
+    ]);
+    expect(buildCommand({ ...flake, ...dist }).args.slice(-settings.length)).toEqual(settings);
+    expect(buildCommand({ ...base, ...dist, backend: 'nixos-generators', nixosGenerate: 'ng' }).args.slice(-settings.length)).toEqual(settings);
+    expect(buildCommand({ ...base, maxJobs: 'auto' }).args.slice(-2)).toEqual(['max-jobs', 'auto']);
+    expect(buildCommand({ ...base, builders: [], extraPlatforms: [] }).args).toEqual(buildCommand(base).args);
   });
 
   it('uses --option system for the legacy nix-build', () => {
@@ -85,6 +109,22 @@ describe('nix backend', () => {
     expect(() => buildCommand({ ...base, format: qcow, release: findRelease('24.05') })).toThrow(
       /format "qcow2" needs system.build.images \(NixOS ≥ 25.05\) but the image targets NixOS 24.05/,
     );
+  });
+});
+
+describe('the JSON log the progress display reads', () => {
+  it('is asked of nix build and nix-build only: nixos-generate and nixos-rebuild do not take --log-format', () => {
+    expect(usesJsonLog(buildCommand(base))).toBe(true);
+    expect(usesJsonLog(buildCommand(flake))).toBe(true);
+    expect(usesJsonLog(buildCommand({ ...base, backend: 'nixos-generators', nixosGenerate: '/bin/nixos-generate' }))).toBe(false);
+    expect(usesJsonLog(buildCommand({ ...flake, backend: 'build-image', release: findRelease('25.05') }))).toBe(false);
+    expect(usesJsonLog(nixEvalCommand(base))).toBe(false);
+  });
+
+  it('comes before extraArgs, so that a --log-format there wins', () => {
+    const cmd = buildCommand({ ...base, extraArgs: ['--log-format', 'bar'] });
+    expect(cmd.args.slice(-2)).toEqual(['--log-format', 'bar']);
+    expect(usesJsonLog(cmd)).toBe(false);
   });
 });
 
@@ -145,5 +185,19 @@ describe('flake references', () => {
     expect(inputRef('/abs/nixpkgs')).toBe('path:/abs/nixpkgs');
     expect(inputRef('github:nixos/nixpkgs/nixos-24.05')).toBe('github:nixos/nixpkgs/nixos-24.05');
     expect(inputRef('git+file:///x')).toBe('git+file:///x');
+  });
+});
+
+describe('nixos-generators and flake input overrides', () => {
+  it('refuses overrideInputs for flakes: nixos-generate has no --override-input', () => {
+    expect(() =>
+      buildCommand({ ...flake, backend: 'nixos-generators', nixosGenerate: 'ng', overrideInputs: { nixpkgs: '/np' } }),
+    ).toThrow(/option "overrideInputs" \(nixpkgs\) cannot be passed to nixos-generate/);
+  });
+
+  it('ignores overrideInputs for channel images, which have no flake inputs', () => {
+    expect(buildCommand({ ...base, backend: 'nixos-generators', nixosGenerate: 'ng', overrideInputs: { nixpkgs: '/np' } }).args).not.toContain(
+      '--override-input',
+    );
   });
 });

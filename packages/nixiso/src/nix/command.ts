@@ -28,6 +28,12 @@ export interface NixRequest {
   /** Absolute out-link path. */
   outLink: string;
   system?: string;
+  /** Remote builders (`builders`): machine lines (`ssh-ng://host aarch64-linux - 8`) or `@/etc/nix/machines`. */
+  builders?: readonly string[];
+  /** `max-jobs`: local build slots; 0 leaves every build to the builders. */
+  maxJobs?: number | 'auto';
+  /** `extra-platforms`: systems this machine builds for too (binfmt/QEMU emulation). */
+  extraPlatforms?: readonly string[];
   /** `-I` entries, e.g. `nixpkgs=/path`. */
   nixPath: readonly string[];
   /** Passed as `--option <name> <value>`. */
@@ -46,6 +52,19 @@ export interface BuildRequest extends NixRequest {
 }
 
 export const FLAKE_FEATURES = ['--extra-experimental-features', 'nix-command flakes'];
+
+/**
+ * Nix's machine-readable log on stderr, which log.ts reads for the progress
+ * line and the failure summary. No `-v`: activities and build log lines are
+ * written at any verbosity, `-v` would only add "evaluating file" messages.
+ */
+export const JSON_LOG_ARGS = ['--log-format', 'internal-json'];
+
+/** Whether Nix's stderr will be `@nix {…}` lines (a later `--log-format` in extraArgs wins). */
+export function usesJsonLog(cmd: Command): boolean {
+  const i = cmd.args.lastIndexOf('--log-format');
+  return i >= 0 && cmd.args[i + 1] === 'internal-json';
+}
 
 /** A local path given for an input becomes a `path:` flake ref; refs with a scheme stay as they are. */
 export function inputRef(value: string): string {
@@ -78,10 +97,24 @@ export function imageAttr(req: Pick<NixRequest, 'format' | 'release'>): string {
   return `config.system.build.${attr}`;
 }
 
+/**
+ * Remote and cross-architecture builds, as `--option <setting> <value>`: the
+ * same as `--builders`/`--max-jobs` for nix and nix-build, and also accepted
+ * by nixos-generate and nixos-rebuild. `nixOptions` come later and win.
+ */
+export function distributionArgs(req: Pick<NixRequest, 'builders' | 'maxJobs' | 'extraPlatforms'>): string[] {
+  return [
+    ...(req.builders?.length ? ['--option', 'builders', req.builders.join('; ')] : []),
+    ...(req.maxJobs !== undefined ? ['--option', 'max-jobs', String(req.maxJobs)] : []),
+    ...(req.extraPlatforms?.length ? ['--option', 'extra-platforms', req.extraPlatforms.join(' ')] : []),
+  ];
+}
+
 function commonTail(req: NixRequest, systemFlag: 'nix' | 'legacy' = 'nix'): string[] {
   const system = !req.system ? [] : systemFlag === 'nix' ? ['--system', req.system] : ['--option', 'system', req.system];
   return [
     ...system,
+    ...distributionArgs(req),
     ...optionArgs(req),
     ...(req.showTrace ? ['--show-trace'] : []),
     ...req.extraArgs,
@@ -100,6 +133,7 @@ export function nixBuildCommand(req: NixRequest): Command {
         `${req.source.flakeRef}#${nixosConfigurationAttr(req.source.configurationName)}.${attr}`,
         '--out-link', req.outLink,
         '--json',
+        ...JSON_LOG_ARGS,
         ...(req.printBuildLogs ? ['--print-build-logs'] : []),
         ...overrideArgs(req),
         ...includeArgs(req),
@@ -115,6 +149,7 @@ export function nixBuildCommand(req: NixRequest): Command {
       '-I', `nixos-config=${req.source.configurationFile}`,
       ...includeArgs(req),
       '--out-link', req.outLink,
+      ...JSON_LOG_ARGS,
       ...commonTail(req, 'legacy'),
     ],
   };
@@ -156,6 +191,15 @@ export function nixosGenerateCommand(req: BuildRequest): Command {
   if (!req.format.generatorsFormat) {
     throw new Error(`format "${req.format.id}" is not a nixos-generators format`);
   }
+  // nixos-generate has no --override-input; flake inputs are pinned in flake.lock
+  // instead. Channel images have no flake inputs, so the option means nothing there.
+  if (req.source.kind === 'flake' && Object.keys(req.overrideInputs).length) {
+    throw new Error(
+      `option "overrideInputs" (${Object.keys(req.overrideInputs).join(', ')}) cannot be passed to nixos-generate, ` +
+        'which has no --override-input; pin the inputs in flake.lock instead ' +
+        '(`nix flake lock --override-input <name> <ref>`) or use backend "nix"',
+    );
+  }
   const args = [
     '--format', req.format.generatorsFormat,
     ...(req.source.kind === 'flake'
@@ -163,7 +207,6 @@ export function nixosGenerateCommand(req: BuildRequest): Command {
       : ['--configuration', req.source.configurationFile]),
     '-o', req.outLink,
     ...includeArgs(req),
-    ...overrideArgs(req),
     ...commonTail(req),
   ];
   if (req.nixosGenerate) return { command: req.nixosGenerate, args };

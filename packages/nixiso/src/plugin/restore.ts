@@ -1,23 +1,47 @@
 /**
  * Cache hits that still yield an image. Nx restores `dist/<project>` from its
- * cache, including the out-link as a symlink into /nix/store; if the store
- * path is gone (garbage-collected, or the hit came from another machine's
- * cache) the link dangles and Nx still reports success. After the tasks run,
- * this hook checks every restored build manifest and brings the image back:
- * from the configured substituters (`nix-store --realise <store path>`), else
- * by realising the recorded derivation; if neither works it fails loudly.
+ * cache (local or remote), including the out-link as a symlink into
+ * /nix/store; if the store path is gone (garbage-collected, or the hit came
+ * from another machine's cache) the link dangles and Nx still reports
+ * success. After the tasks run, this hook checks every restored build
+ * manifest and brings the image back: from the configured binary caches and
+ * substituters (`nix-store --realise <store path>`), else by realising the
+ * recorded derivation; if neither works it fails loudly.
  */
 import type { PostTasksExecution } from '@nx/devkit';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { type BuildManifest, parseManifest } from '../nix/manifest';
+import { sha256File } from '../executors/build/build.impl';
+import {
+  binaryCacheProblems,
+  type BinaryCacheConfig,
+  realiseCommand,
+  type ResolvedBinaryCache,
+  resolveBinaryCache,
+} from '../nix/binary-cache';
+import { type BuildManifest, manifestJson, parseManifest } from '../nix/manifest';
 import { capture, findExecutable } from '../nix/run';
 
 const CACHE_HIT = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
 
+export type RestoreAction = 'present' | 'relinked' | 'substituted' | 'rebuilt';
+
 export interface RestoreOutcome {
   project: string;
-  action: 'present' | 'relinked' | 'substituted' | 'rebuilt';
+  action: RestoreAction;
+  /** The substituter the image came from, when Nix said. */
+  from?: string;
+  /** Set when a rebuilt image differs from the one the cached manifest describes. */
+  warning?: string;
+}
+
+/** Pull configuration: the caches a hit may fetch from; none means Nix's own substituters only. */
+export type PullConfig = Pick<ResolvedBinaryCache, 'substituters' | 'publicKeys' | 'sources'>;
+const NO_PULL: PullConfig = { substituters: [], publicKeys: [], sources: {} };
+
+/** The `binaryCache` plugin option, overridden by NIXISO_* environment variables. */
+export function pullConfig(binaryCache: BinaryCacheConfig | undefined, env: NodeJS.ProcessEnv = process.env): PullConfig {
+  return resolveBinaryCache([{ source: 'the @nixiso/nx plugin options in nx.json', config: binaryCache }], env);
 }
 
 function pointLink(outLink: string, storePath: string): boolean {
@@ -32,40 +56,122 @@ function pointLink(outLink: string, storePath: string): boolean {
   return true;
 }
 
-async function realise(path: string, cwd: string): Promise<{ ok: boolean; stderr: string }> {
-  const r = await capture({ command: 'nix-store', args: ['--realise', path] }, cwd);
+async function realise(path: string, cache: PullConfig, outLink: string, cwd: string): Promise<{ ok: boolean; stderr: string }> {
+  // The dangling link goes first: --add-root recreates it as a GC root, as nix-build --out-link would.
+  rmSync(outLink, { force: true, recursive: true });
+  mkdirSync(dirname(outLink), { recursive: true });
+  const r = await capture(realiseCommand(path, cache, outLink), cwd);
   return { ok: r.exitCode === 0, stderr: r.stderr };
 }
 
+/** The cache Nix copied `storePath` from, as it reported it: `copying path '…' from 'file:///…'`. */
+export function substitutedFrom(stderr: string): string | undefined {
+  return /copying path '[^']*' from '([^']+)'/.exec(stderr)?.[1];
+}
+
+/** Why Nix would not take a path from the caches, when its messages say. */
+export function pullFailureHints(stderr: string, cache: PullConfig): string[] {
+  const hints: string[] = [];
+  if (/ignoring untrusted substituter/.test(stderr)) {
+    hints.push(
+      'the Nix daemon ignored the binary cache because this user is not trusted: add the cache to `trusted-substituters` ' +
+        '(and its key to `trusted-public-keys`) in /etc/nix/nix.conf, or this user to `trusted-users`',
+    );
+  }
+  if (/is not signed by any of the keys/.test(stderr)) {
+    hints.push(
+      cache.publicKeys.length
+        ? `the cache's signatures match none of the public keys (${cache.sources.publicKeys ?? 'publicKeys'}); check that they belong to the key push signs with`
+        : 'the image in the cache is not signed by a trusted key: set binaryCache.publicKeys (or NIXISO_PUBLIC_KEYS) to the public key of the key push signs with',
+    );
+  }
+  return hints;
+}
+
+/**
+ * A rebuild from the derivation may not reproduce the image bit for bit: say
+ * so and describe the image that is really there.
+ */
+export function reconcileRebuiltImage(
+  manifest: BuildManifest,
+  actual: { sha256: string; sizeBytes: number },
+): { manifest: BuildManifest; warning?: string } {
+  if (actual.sha256 === manifest.sha256) return { manifest };
+  return {
+    manifest: { ...manifest, sha256: actual.sha256, sizeBytes: actual.sizeBytes },
+    warning:
+      `the rebuilt image of ${manifest.project} differs from the cached one (sha256 ${manifest.sha256} → ${actual.sha256}; ` +
+      'the build is not bit-reproducible); manifest.json now describes the rebuilt image. ' +
+      'Push images to a binary cache so that other machines get the very same file.',
+  };
+}
+
 /** Makes the manifest's image exist in the store and its out-link resolve; throws when it cannot. */
-export async function ensureImage(manifest: BuildManifest, workspaceRoot: string): Promise<RestoreOutcome['action']> {
+export async function ensureImage(
+  manifest: BuildManifest,
+  workspaceRoot: string,
+  cache: PullConfig = NO_PULL,
+  /** The build task, for the command that rebuilds it (`rescue:build:ci`). */
+  taskId = `${manifest.project}:build`,
+): Promise<Omit<RestoreOutcome, 'project' | 'warning'>> {
   const outLink = resolve(workspaceRoot, manifest.outLink);
-  if (existsSync(manifest.storePath)) return pointLink(outLink, manifest.storePath) ? 'relinked' : 'present';
+  if (existsSync(manifest.storePath)) return { action: pointLink(outLink, manifest.storePath) ? 'relinked' : 'present' };
   if (!findExecutable('nix-store')) {
     throw new Error(`the cached image ${manifest.storePath} is not in the Nix store and nix-store is not on PATH`);
   }
-  const substituted = await realise(manifest.storePath, workspaceRoot);
+  const problems = binaryCacheProblems({ ...cache, url: undefined }, 'pull');
+  if (problems.length) throw new Error(`cannot fetch ${manifest.storePath}: ${problems.join('; ')}`);
+  const substituted = await realise(manifest.storePath, cache, outLink, workspaceRoot);
   if (substituted.ok && existsSync(manifest.storePath)) {
     pointLink(outLink, manifest.storePath);
-    return 'substituted';
+    return { action: 'substituted', from: substitutedFrom(substituted.stderr) };
   }
+  let rebuildError = '';
   if (manifest.drvPath && existsSync(manifest.drvPath)) {
-    const rebuilt = await realise(manifest.drvPath, workspaceRoot);
+    const rebuilt = await realise(manifest.drvPath, cache, outLink, workspaceRoot);
     if (rebuilt.ok && existsSync(manifest.storePath)) {
       pointLink(outLink, manifest.storePath);
-      return 'rebuilt';
+      return { action: 'rebuilt' };
     }
+    rebuildError = rebuilt.stderr.trim();
   }
+  const caches = cache.substituters.length
+    ? `none of the binary caches (${cache.substituters.join(', ')}, from ${cache.sources.substituters ?? cache.sources.url}) nor Nix's substituters has it`
+    : 'no substituter has it and no binary cache is configured (binaryCache in the @nixiso/nx plugin options, or NIXISO_BINARY_CACHE_URL)';
   throw new Error(
-    `the cached build of ${manifest.project} points at ${manifest.storePath}, which is no longer in the Nix store, ` +
-      `and no configured substituter has it${manifest.drvPath ? ` (nor could ${manifest.drvPath} be realised)` : ''}.\n` +
-      `Run the build again without the cache: nx run ${manifest.project}:build --skip-nx-cache\n` +
+    [
+      `the cached build of ${manifest.project} points at ${manifest.storePath}, which is not in the Nix store; ${caches}` +
+        (manifest.drvPath ? `, and its derivation ${manifest.drvPath} ${rebuildError ? 'failed to build' : 'is gone too'}` : '') +
+        '.',
+      ...pullFailureHints(substituted.stderr, cache).map((h) => `hint: ${h}`),
+      `Build it again without the cache: nx run ${taskId} --skip-nx-cache`,
       substituted.stderr.trim(),
+      rebuildError,
+    ]
+      .filter(Boolean)
+      .join('\n'),
   );
 }
 
-export const postTasksExecution: PostTasksExecution = async (_options, context) => {
+/** Brings back the image a restored manifest describes, re-checking a rebuilt image against it. */
+export async function restoreImage(
+  manifestPath: string,
+  workspaceRoot: string,
+  cache: PullConfig = NO_PULL,
+  taskId?: string,
+): Promise<RestoreOutcome> {
+  const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
+  const { action, from } = await ensureImage(manifest, workspaceRoot, cache, taskId);
+  if (action !== 'rebuilt') return { project: manifest.project, action, from };
+  const image = resolve(workspaceRoot, manifest.imagePath);
+  const checked = reconcileRebuiltImage(manifest, { sha256: await sha256File(image), sizeBytes: statSync(image).size });
+  if (checked.warning) writeFileSync(manifestPath, manifestJson(checked.manifest));
+  return { project: manifest.project, action, warning: checked.warning };
+}
+
+export const postTasksExecution: PostTasksExecution<{ binaryCache?: BinaryCacheConfig }> = async (options, context) => {
   const failures: string[] = [];
+  const cache = pullConfig(options?.binaryCache);
   for (const result of Object.values(context.taskResults)) {
     if (!CACHE_HIT.has(result.status)) continue;
     const root = result.task.projectRoot;
@@ -73,9 +179,12 @@ export const postTasksExecution: PostTasksExecution = async (_options, context) 
     const manifestPath = join(context.workspaceRoot, 'dist', root, 'manifest.json');
     if (!existsSync(manifestPath)) continue;
     try {
-      const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
-      const action = await ensureImage(manifest, context.workspaceRoot);
-      if (action !== 'present') console.log(`nixiso: ${manifest.project}: image ${action} (${manifest.storePath})`);
+      const outcome = await restoreImage(manifestPath, context.workspaceRoot, cache, result.task.id);
+      if (outcome.action !== 'present') {
+        const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
+        console.log(`nixiso: ${outcome.project}: image ${outcome.action}${outcome.from ? ` from ${outcome.from}` : ''} (${manifest.storePath})`);
+      }
+      if (outcome.warning) console.warn(`nixiso: warning: ${outcome.warning}`);
     } catch (e) {
       failures.push((e as Error).message);
     }

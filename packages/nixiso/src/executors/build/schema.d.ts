@@ -6,6 +6,9 @@ export interface BuildExecutorSchema {
   configurationName?: string;
   outLink?: string;
   system?: string;
+  builders?: string[];
+  maxJobs?: number | 'auto';
+  extraPlatforms?: string[];
   nixPath?: string[];
   nixOptions?: Record<string, string>;
   overrideInputs?: Record<string, string>;
