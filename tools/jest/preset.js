@@ -14,5 +14,6 @@ module.exports = {
     '^@nixiso/testing$': path.join(root, 'tools/testing/src/index.ts'),
     '^@nixiso/nx$': path.join(root, 'packages/nixiso/src/index.ts'),
   },
+  setupFiles: [path.join(__dirname, 'clean-env.js')],
   reporters: ['default', path.join(__dirname, 'summary-reporter.js')],
 };

@@ -17,6 +17,13 @@ export interface BuildManifest {
   sha256: string;
   nixVersion: string;
   durationMs: number;
+  /**
+   * Derivations Nix built, and store paths it downloaded from a binary cache
+   * instead (0 and 0: everything was in the store already). Read from Nix's
+   * JSON log, so absent for the nixos-generators and build-image backends.
+   */
+  derivationsBuilt?: number;
+  derivationsSubstituted?: number;
   builtAt: string;
   /** Copy of the image outside the store (option copyTo). */
   copiedTo?: string;

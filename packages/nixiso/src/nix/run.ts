@@ -6,6 +6,8 @@
 import execa from 'execa';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { Command } from './command';
 
 export interface RunOptions {
@@ -15,6 +17,12 @@ export interface RunOptions {
   streamStderr?: boolean;
   /** Forward the child's stdout to ours as it arrives (default false). */
   streamStdout?: boolean;
+  /**
+   * Receives the child's stderr line by line instead of it being forwarded
+   * (Nix's `--log-format internal-json`). stderr is then not kept: a long
+   * build's log would not fit in memory, so RunResult.stderr is ''.
+   */
+  onStderrLine?: (line: string) => void;
 }
 
 export interface RunResult {
@@ -36,6 +44,7 @@ export function findExecutable(name: string, pathValue = process.env.PATH ?? '')
 const KILL_GRACE_MS = 5000;
 
 export async function runCommand(cmd: Command, options: RunOptions): Promise<RunResult> {
+  const { onStderrLine } = options;
   const child = execa(cmd.command, cmd.args, {
     cwd: options.cwd,
     env: options.env,
@@ -44,8 +53,17 @@ export async function runCommand(cmd: Command, options: RunOptions): Promise<Run
     detached: true,
     stdin: 'ignore',
     all: false,
+    buffer: !onStderrLine,
   });
-  if (options.streamStderr !== false) child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  let stdout = '';
+  let streamsDone: Promise<unknown> = Promise.resolve();
+  if (onStderrLine) {
+    // Without execa's buffering we read both streams ourselves, and to their end: the process may exit first.
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    streamsDone = Promise.all([closed(child.stdout), forEachLine(child.stderr, onStderrLine)]);
+  } else if (options.streamStderr !== false) {
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  }
   if (options.streamStdout) child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
 
   let interruptedBy: NodeJS.Signals | undefined;
@@ -60,10 +78,12 @@ export async function runCommand(cmd: Command, options: RunOptions): Promise<Run
   process.on('SIGTERM', onSigterm);
   try {
     const result = await child;
+    // Bounded: a process of the group that outlived Nix could hold the pipe open. (No pid: it never started.)
+    if (child.pid) await Promise.race([streamsDone, new Promise((done) => setTimeout(done, KILL_GRACE_MS).unref())]);
     return {
       exitCode: interruptedBy ? 130 : (result.exitCode ?? 1),
-      stdout: result.stdout ?? '',
-      stderr: result.stderr ?? '',
+      stdout: onStderrLine ? stdout : (result.stdout ?? ''),
+      stderr: onStderrLine ? '' : (result.stderr ?? ''),
       interruptedBy,
     };
   } finally {
@@ -72,6 +92,24 @@ export async function runCommand(cmd: Command, options: RunOptions): Promise<Run
     // Builders that outlived nix itself go too.
     if (interruptedBy) killGroup(child.pid, 'SIGKILL');
   }
+}
+
+function closed(stream: Readable | null): Promise<void> {
+  return new Promise((done) => (stream ? stream.once('close', () => done()) : done()));
+}
+
+/** Calls `handle` for each line of `stream`; resolves when it ended. A handler that throws gets the line printed instead. */
+function forEachLine(stream: Readable | null, handle: (line: string) => void): Promise<void> {
+  if (!stream) return Promise.resolve();
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  lines.on('line', (line) => {
+    try {
+      handle(line);
+    } catch {
+      process.stderr.write(`${line}\n`);
+    }
+  });
+  return new Promise((done) => lines.once('close', () => done()));
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -2,11 +2,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, TargetConfiguration } from '@nx/devkit';
 import { createNodesFromFiles } from '@nx/devkit';
+import type { BinaryCacheConfig } from '../nix/binary-cache';
 
 export interface NixisoPluginOptions {
   buildTargetName?: string;
   evalTargetName?: string;
   lockTargetName?: string;
+  pushTargetName?: string;
+  doctorTargetName?: string;
+  /**
+   * The Nix binary cache images are pushed to (the inferred push target) and
+   * pulled from when a cache hit restores a manifest whose image is not in
+   * the local store. NIXISO_BINARY_CACHE_URL, NIXISO_SECRET_KEY_FILE,
+   * NIXISO_PUBLIC_KEYS and NIXISO_SUBSTITUTERS override it.
+   */
+  binaryCache?: BinaryCacheConfig;
   /**
    * Extra Nx inputs for build and eval, e.g. a local nixpkgs checkout that
    * `nixPath` or `overrideInputs` points at: `["{workspaceRoot}/nixpkgs/**\/*"]`.
@@ -78,6 +88,24 @@ function imageTargets(
       metadata: { description: 'Evaluate the image derivation without building it', technologies },
     },
   };
+  targets[options.pushTargetName] = {
+    executor: `${PLUGIN_NAME}:push`,
+    dependsOn: [options.buildTargetName],
+    cache: false,
+    options: { ...options.binaryCache },
+    metadata: { description: 'Copy the built image to the Nix binary cache (nix copy --to), signed when a key is set', technologies },
+  };
+  // Not cached: it reports on this machine (Nix, space, KVM, emulation), not on the inputs.
+  targets[options.doctorTargetName] = {
+    executor: `${PLUGIN_NAME}:doctor`,
+    cache: false,
+    options: {},
+    metadata: {
+      description:
+        'Check that this machine can build the image: Nix, flakes, free space, KVM, emulation or builders for its hostPlatform, substituters',
+      technologies,
+    },
+  };
   if (kind === 'flake') {
     targets[options.lockTargetName] = {
       command: 'nix --extra-experimental-features "nix-command flakes" flake lock',
@@ -91,6 +119,9 @@ function imageTargets(
 
 function normalizeOptions(options: NixisoPluginOptions | undefined): Required<NixisoPluginOptions> {
   return {
+    pushTargetName: options?.pushTargetName ?? 'push',
+    doctorTargetName: options?.doctorTargetName ?? 'doctor',
+    binaryCache: options?.binaryCache ?? {},
     buildTargetName: options?.buildTargetName ?? 'build',
     evalTargetName: options?.evalTargetName ?? 'eval',
     lockTargetName: options?.lockTargetName ?? 'lock',

@@ -13,11 +13,14 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { buildCommand, commandLine } from '../../nix/command';
+import { buildCommand, commandLine, usesJsonLog } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
+import { type BuildProgress, buildCounts, plainErrorText, substitutionCounts } from '../../nix/log';
+import { createProgressReporter, failureSummary, interruptedSummary } from '../../nix/progress';
 import { type BuildManifest, lastStorePath, manifestJson, parseBuildJson, storePathOf } from '../../nix/manifest';
 import { capture, runCommand } from '../../nix/run';
-import { NixisoError, requireNix, resolveImageTarget, untrackedFiles } from '../image-request';
+import { assertTracked, executorResult, NixisoError, requireNix, resolveImageTarget } from '../image-request';
+import { buildMachineWarning } from './build-machine';
 import type { BuildExecutorSchema } from './schema';
 
 /** Image files under an out path, largest first (an ISO output also holds small metadata files). */
@@ -63,17 +66,10 @@ export default async function buildExecutor(
   options: BuildExecutorSchema,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  try {
+  return executorResult(async () => {
     const manifest = await build(options, context);
     logger.info(`\nnixiso: ${manifest.imagePath}\n  ${manifest.sizeBytes} bytes, sha256 ${manifest.sha256}`);
-    return { success: true };
-  } catch (e) {
-    if (e instanceof NixisoError) {
-      logger.error(`nixiso: ${e.message}`);
-      return { success: false };
-    }
-    throw e;
-  }
+  });
 }
 
 export async function build(options: BuildExecutorSchema, context: ExecutorContext): Promise<BuildManifest> {
@@ -82,14 +78,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   const { request } = target;
   requireNix(request.backend, request.nixosGenerate);
 
-  const untracked = await untrackedFiles(target, context.projectGraph);
-  if (untracked.length) {
-    throw new NixisoError(
-      `these files are not tracked by git, so Nix cannot see them when it builds the flake ` +
-        `(a flake in a git repository sees only tracked files):\n${untracked.map((f) => `  ${f}`).join('\n')}\n` +
-        `run \`git add ${untracked.join(' ')}\` (or \`git add --intent-to-add\`) and build again`,
-    );
-  }
+  await assertTracked(target, context.projectGraph);
 
   let cmd;
   try {
@@ -97,14 +86,29 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   } catch (e) {
     throw new NixisoError((e as Error).message);
   }
+  const machineWarning = await buildMachineWarning(target);
+  if (machineWarning) logger.warn(`nixiso: warning: ${machineWarning}`);
   // A stale manifest must never describe this build, whatever happens next.
   rmSync(target.manifestPath, { force: true });
   mkdirSync(dirname(request.outLink), { recursive: true });
   logger.info(`> ${commandLine(cmd)}`);
 
-  const result = await runCommand(cmd, { cwd: target.absRoot, env: process.env });
-  if (result.interruptedBy) throw new NixisoError(`interrupted by ${result.interruptedBy}; the Nix build was stopped`);
-  if (result.exitCode !== 0) throw new NixisoError(failureMessage(result.stderr, result.exitCode));
+  const progress = usesJsonLog(cmd) ? showProgress(request.printBuildLogs) : undefined;
+  const result = await runCommand(cmd, { cwd: target.absRoot, env: process.env, onStderrLine: progress?.line });
+  const log = progress?.stop(result.exitCode === 0 && !result.interruptedBy);
+  if (result.interruptedBy) {
+    const done = log ? ` (${interruptedSummary(log)})` : '';
+    throw new NixisoError(`interrupted by ${result.interruptedBy}; the Nix build was stopped${done}`);
+  }
+  if (result.exitCode !== 0) {
+    // A flake is evaluated from its store copy: of the git work tree, or of the image directory.
+    const localSource = target.flake ? (target.gitRoot ?? target.absRoot) : undefined;
+    throw new NixisoError(
+      log
+        ? (failureSummary(log, { exitCode: result.exitCode, localSource }) ?? failureMessage(plainErrorText(log), result.exitCode))
+        : failureMessage(result.stderr, result.exitCode),
+    );
+  }
 
   const built = parseBuildJson(result.stdout);
   const outPath = built.outPath ?? lastStorePath(result.stdout) ?? realpathIfLink(request.outLink);
@@ -144,12 +148,33 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
     sha256,
     nixVersion: await nixVersion(target.absRoot),
     durationMs: Date.now() - started,
+    ...(log ? { derivationsBuilt: buildCounts(log).done, derivationsSubstituted: substitutionCounts(log).done } : {}),
     builtAt: new Date().toISOString(),
     copiedTo,
   };
   mkdirSync(target.distDir, { recursive: true });
   writeFileSync(target.manifestPath, manifestJson(manifest));
   return manifest;
+}
+
+/** Nix's JSON log rendered on stderr while it runs: one updating line on a terminal, plain lines in CI logs. */
+function showProgress(printBuildLogs: boolean) {
+  const reporter = createProgressReporter({
+    write: (text) => process.stderr.write(text),
+    tty: !!process.stderr.isTTY,
+    columns: process.stderr.columns,
+    now: Date.now,
+    printBuildLogs,
+  });
+  const timer = setInterval(() => reporter.tick(), 1000);
+  return {
+    line: (raw: string) => reporter.line(raw),
+    stop(success: boolean): BuildProgress {
+      clearInterval(timer);
+      reporter.finish(success);
+      return reporter.state();
+    },
+  };
 }
 
 async function deriverOf(storePath: string, cwd: string): Promise<string | undefined> {

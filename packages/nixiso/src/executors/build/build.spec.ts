@@ -3,10 +3,10 @@
  * building the examples against the offline stand-ins with real Nix.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createTestWorkspace, describeWithNix, readIsoJson, tempDir, type TestWorkspace } from '@nixiso/testing';
+import { createTestWorkspace, describeWithNix, pathWithoutNix, readIsoJson, type TestWorkspace } from '@nixiso/testing';
 
 const EXAMPLES = ['iso-channel', 'iso-flake', 'iso-channel-home-manager', 'iso-flake-home-manager'];
 
@@ -30,6 +30,7 @@ function sha256(path: string): string {
 }
 
 const NIX_RAN = /> (nix|nix-build|\S*nixos-generate) /;
+const CACHE_HIT = /existing outputs match the cache|local cache/i;
 
 describeWithNix('build executor', (nix) => {
   let ws: TestWorkspace;
@@ -55,10 +56,11 @@ describeWithNix('build executor', (nix) => {
   });
 
   it('a second run is a cache hit that runs no Nix', () => {
-    const r = ws.nx(['run', 'iso-flake:build:offline']);
+    // Nx replays the cached terminal output, command line included; a PATH
+    // without Nix proves nothing ran: the executor would fail without it.
+    const r = ws.nx(['run', 'iso-flake:build:offline'], { PATH: pathWithoutNix() });
+    expect(r.output).toMatch(CACHE_HIT);
     expect(r.status).toBe(0);
-    expect(r.output).toMatch(/existing outputs match the cache|local cache/i);
-    expect(r.output).not.toMatch(NIX_RAN);
   });
 
   it('editing configuration.nix makes it a miss', () => {
@@ -70,10 +72,36 @@ describeWithNix('build executor', (nix) => {
     expect(JSON.stringify(readIsoJson(join(ws.root, manifestOf(ws, 'iso-channel').imagePath)))).toMatch(/htop/);
   });
 
+  it('editing the channel that -I points at makes a channel build a miss', () => {
+    // The offline configuration's -I nixpkgs=tools/nix-fixtures/nixpkgs is an
+    // extra input of the build target (plugin option extraInputs in nx.json).
+    const file = 'tools/nix-fixtures/nixpkgs/pkgs/names.nix';
+    const original = ws.read(file);
+    expect(ws.nx(['run', 'iso-channel:build:offline']).output).toMatch(CACHE_HIT);
+    ws.write(file, `${original}\n# changed channel\n`);
+    const r = ws.nx(['run', 'iso-channel:build:offline']);
+    ws.write(file, original);
+    expect(r.status).toBe(0);
+    expect(r.output).not.toMatch(CACHE_HIT);
+  });
+
+  it('a new or edited flake.lock makes a flake build a miss', () => {
+    expect(ws.nx(['run', 'iso-flake:build:offline'], { PATH: pathWithoutNix() }).output).toMatch(CACHE_HIT);
+    const lock = ws.nx([
+      'run', 'iso-flake:lock', '--',
+      '--override-input', 'nixpkgs', `path:${join(ws.root, 'tools/nix-fixtures/nixpkgs')}`,
+    ]);
+    expect(lock.status).toBe(0);
+    ws.git('add', 'examples/iso-flake/flake.lock');
+    const r = ws.nx(['run', 'iso-flake:build:offline']);
+    expect(r.status).toBe(0);
+    expect(r.output).not.toMatch(CACHE_HIT);
+  });
+
   it('a cache hit whose store path was garbage-collected brings the image back', () => {
     // An image only this workspace has, so no other build holds a GC root on it.
     const file = 'examples/iso-flake/configuration.nix';
-    ws.write(file, ws.read(file).replace('neovim', `neovim\n    # gc-test ${Date.now()}\n    tmux`));
+    ws.write(file, ws.read(file).replace('environment.systemPackages', `networking.hostName = "gc${Date.now()}";\n  environment.systemPackages`));
     expect(ws.nx(['run', 'iso-flake:build:offline']).status).toBe(0);
     const before = manifestOf(ws, 'iso-flake');
     // Garbage-collect the image: drop the out-link (a GC root), then the store path.
@@ -82,7 +110,7 @@ describeWithNix('build executor', (nix) => {
     execNix(nix.nixStore, ['--delete', before.storePath], ws.root, nix.env);
     expect(existsSync(before.storePath)).toBe(false);
     const r = ws.nx(['run', 'iso-flake:build:offline']);
-    expect(r.output).not.toMatch(NIX_RAN);
+    expect(r.output).toMatch(CACHE_HIT);
     expect(r.output).toMatch(/image (substituted|rebuilt)/);
     expect(r.status).toBe(0);
     expect(existsSync(before.storePath)).toBe(true);
@@ -175,7 +203,7 @@ describeWithNix('build executor', (nix) => {
       file,
       original.replace(
         'environment.systemPackages = with pkgs; [',
-        `environment.systemPackages = with pkgs; [\n    (derivation { name = "slow"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "sleep 300 # ${marker}" ]; })`,
+        `environment.systemPackages = with pkgs; [\n    (derivation { name = "slow"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "/bin/sleep 300 # ${marker}" ]; })`,
       ),
     );
     const child = spawn('npx', ['nx', 'run', 'iso-channel:build:offline'], {
@@ -200,19 +228,6 @@ describeWithNix('build executor', (nix) => {
 function execNix(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): void {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-}
-
-/** A PATH with everything in /usr/bin and /bin (node, npx, git, sh …) except Nix's commands. */
-function pathWithoutNix(): string {
-  const dir = tempDir('nixiso-nonix-');
-  for (const bin of ['/usr/local/bin', '/usr/bin', '/bin']) {
-    if (!existsSync(bin)) continue;
-    for (const name of readdirSync(bin)) {
-      if (name.startsWith('nix') || existsSync(join(dir, name))) continue;
-      symlinkSync(join(bin, name), join(dir, name));
-    }
-  }
-  return dir;
 }
 
 function pgrep(pattern: string): string[] {

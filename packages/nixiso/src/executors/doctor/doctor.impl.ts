@@ -1,0 +1,68 @@
+import { type ExecutorContext, logger } from '@nx/devkit';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { doctorChecks, renderDoctorReport } from '../../nix/doctor';
+import type { BuildExecutorSchema } from '../build/schema';
+import { gatherFacts } from './facts';
+import type { DoctorExecutorSchema } from './schema';
+
+/**
+ * The build options the checks assume: the build target's options, its
+ * configuration (the doctor's own one by default), then the doctor's own
+ * options on top.
+ */
+export function buildOptionsFor(options: DoctorExecutorSchema, context: ExecutorContext): BuildExecutorSchema {
+  const project = context.projectsConfigurations.projects[context.projectName as string];
+  const target = project?.targets?.[options.buildTarget ?? 'build'];
+  const configuration = options.buildConfiguration ?? context.configurationName;
+  const fromBuild: BuildExecutorSchema = {
+    ...target?.options,
+    ...(configuration ? target?.configurations?.[configuration] : undefined),
+  };
+  const own = Object.fromEntries(
+    (['backend', 'format', 'system', 'builders', 'extraPlatforms', 'nixOptions'] as const)
+      .filter((key) => options[key] !== undefined)
+      .map((key) => [key, options[key]]),
+  );
+  return { ...fromBuild, ...own };
+}
+
+export default async function doctorExecutor(
+  options: DoctorExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
+  const projectName = context.projectName;
+  if (!projectName) {
+    logger.error('nixiso: the doctor executor must run as a project target (nx run <image>:doctor)');
+    return { success: false };
+  }
+  const projectRoot = context.projectsConfigurations.projects[projectName].root;
+  const imageRoot = resolve(context.root, projectRoot);
+  const build = buildOptionsFor(options, context);
+  const kind = existsSync(join(imageRoot, 'flake.nix')) ? 'flake' : 'channel';
+  const backend = build.backend ?? 'nix';
+  const format = build.format ?? 'iso';
+
+  const facts = await gatherFacts({
+    imageRoot,
+    projectRoot,
+    kind,
+    backend,
+    format,
+    system: build.system,
+    builders: build.builders ?? [],
+    extraPlatforms: build.extraPlatforms ?? [],
+    nixOptions: build.nixOptions ?? {},
+    env: process.env,
+    substituterTimeoutMs: options.substituterTimeoutMs ?? 3000,
+  });
+  const results = doctorChecks(facts);
+  const heading = `nixiso doctor: ${projectName} (${projectRoot}: ${kind} image, ${format}, backend ${backend})`;
+  const report = renderDoctorReport(heading, results);
+  logger.info(report);
+  const failing = results.filter((r) => r.status === 'fail' || (options.failOnWarn && r.status === 'warn'));
+  if (failing.length) {
+    logger.error(`nixiso: doctor: ${failing.map((r) => r.title).join(', ')} ${failing.length === 1 ? 'needs' : 'need'} fixing before ${projectName} can be built here`);
+  }
+  return { success: !failing.length };
+}

@@ -1,0 +1,14 @@
+import type { BackendId } from '../../nix/backends';
+
+export interface DoctorExecutorSchema {
+  buildTarget?: string;
+  buildConfiguration?: string;
+  backend?: BackendId;
+  format?: string;
+  system?: string;
+  builders?: string[];
+  extraPlatforms?: string[];
+  nixOptions?: Record<string, string>;
+  substituterTimeoutMs?: number;
+  failOnWarn?: boolean;
+}

@@ -1,0 +1,204 @@
+import {
+  type CheckResult,
+  doctorChecks,
+  type DoctorFacts,
+  effectiveSubstituters,
+  parseNixConfig,
+  parseNixVersion,
+  renderDoctorReport,
+  sizeClassOf,
+} from './doctor';
+
+const GiB = 1024 ** 3;
+
+/** A machine on which everything is fine: each test breaks one thing. */
+function healthy(): DoctorFacts {
+  return {
+    nix: { path: '/usr/bin/nix', version: 'nix (Nix) 2.8.0' },
+    nixBuild: true,
+    settings: {
+      system: 'x86_64-linux',
+      'extra-platforms': 'i686-linux',
+      'experimental-features': 'nix-command flakes',
+      substituters: 'https://cache.nixos.org/',
+      'system-features': 'benchmark big-parallel kvm nixos-test',
+      builders: '',
+    },
+    optionOverrides: {},
+    nodeSystem: 'x86_64-linux',
+    store: { path: '/nix/store', freeBytes: 80 * GiB },
+    tmp: { path: '/tmp', freeBytes: 80 * GiB },
+    kvm: { path: '/dev/kvm', exists: true, usable: true },
+    binfmt: [],
+    image: { kind: 'flake', backend: 'nix', format: 'iso', system: 'x86_64-linux', systemSource: 'nixpkgs.hostPlatform in images/a/configuration.nix', builders: [], extraPlatforms: [] },
+    substituters: [{ url: 'https://cache.nixos.org/', reachable: true, detail: 'answers (40 ms)' }],
+  };
+}
+
+function check(facts: DoctorFacts, id: CheckResult['id']): CheckResult {
+  const result = doctorChecks(facts).find((r) => r.id === id);
+  if (!result) throw new Error(`no check ${id}`);
+  return result;
+}
+
+function withImage(patch: Partial<DoctorFacts['image']>, facts = healthy()): DoctorFacts {
+  return { ...facts, image: { ...facts.image, ...patch } };
+}
+
+describe('doctorChecks', () => {
+  it('all ok on a healthy machine', () => {
+    expect(doctorChecks(healthy()).map((r) => [r.id, r.status])).toEqual([
+      ['nix', 'ok'], ['flakes', 'ok'], ['store-space', 'ok'], ['tmp-space', 'ok'], ['kvm', 'ok'], ['platform', 'ok'], ['substituters', 'ok'],
+    ]);
+    expect(check(healthy(), 'nix').message).toBe('Nix 2.8.0 (/usr/bin/nix)');
+  });
+
+  describe('Nix', () => {
+    it('fails without Nix, saying how to install it; what needs Nix’s configuration is unknown', () => {
+      const facts = { ...healthy(), nix: undefined, nixBuild: false, settings: undefined, substituters: [] };
+      expect(check(facts, 'nix')).toMatchObject({ status: 'fail', message: 'nix is not on PATH', fix: expect.stringMatching(/https:\/\/nixos\.org\/download.*apt-get install nix-bin/) });
+      expect(check(facts, 'flakes').status).toBe('warn');
+      expect(check(facts, 'substituters')).toMatchObject({ status: 'warn', message: expect.stringMatching(/unknown/) });
+    });
+
+    it('fails for a flake image on Nix without flakes, and for a Nix older than nixpkgs allows', () => {
+      const old = { ...healthy(), nix: { path: '/usr/bin/nix', version: 'nix (Nix) 2.3.16' } };
+      expect(check(old, 'nix')).toMatchObject({ status: 'fail', message: expect.stringMatching(/no flakes \(Nix ≥ 2\.4\)/) });
+      expect(check(withImage({ kind: 'channel' }, old), 'nix').status).toBe('ok');
+      expect(check({ ...healthy(), nix: { path: '/x/nix', version: 'nix (Nix) 2.2.2' } }, 'nix').status).toBe('fail');
+      expect(check({ ...healthy(), nix: { path: '/x/nix' } }, 'nix').status).toBe('warn');
+    });
+
+    it('fails a channel image built with the nix backend when nix-build is missing', () => {
+      const facts = withImage({ kind: 'channel' }, { ...healthy(), nixBuild: false });
+      expect(check(facts, 'nix')).toMatchObject({ status: 'fail', message: expect.stringMatching(/nix-build is not on PATH/) });
+      expect(check(withImage({ backend: 'nixos-generators' }, facts), 'nix').status).toBe('ok');
+    });
+  });
+
+  it('flakes: warns when nix.conf does not enable them, ok when the build enables them, not needed for channels', () => {
+    const off = { ...healthy(), settings: { ...healthy().settings, 'experimental-features': 'nix-command' } };
+    expect(check(off, 'flakes')).toMatchObject({ status: 'warn', fix: expect.stringMatching(/experimental-features = nix-command flakes/) });
+    expect(check({ ...off, optionOverrides: { 'extra-experimental-features': 'flakes' } }, 'flakes').status).toBe('ok');
+    expect(check(withImage({ kind: 'channel' }, off), 'flakes').status).toBe('ok');
+  });
+
+  describe('free space against the image’s size class', () => {
+    it.each([
+      ['iso', 'store', 3, 'fail'], ['iso', 'store', 6, 'warn'], ['iso', 'store', 10, 'ok'],
+      ['iso', 'tmp', 0.5, 'fail'], ['iso', 'tmp', 2, 'warn'], ['iso', 'tmp', 5, 'ok'],
+      ['qcow2', 'store', 12, 'warn'], ['qcow2', 'tmp', 3, 'fail'], ['raw', 'store', 25, 'ok'],
+    ] as const)('%s, %s with %d GiB free: %s', (format, where, gib, status) => {
+      const facts = withImage({ format });
+      facts[where] = { path: where === 'store' ? '/nix/store' : '/tmp', freeBytes: gib * GiB };
+      const result = check(facts, where === 'store' ? 'store-space' : 'tmp-space');
+      expect(result.status).toBe(status);
+      if (status !== 'ok') expect(result.fix).toMatch(where === 'store' ? /nix-collect-garbage -d/ : /TMPDIR/);
+    });
+
+    it('warns when the space could not be read', () => {
+      expect(check({ ...healthy(), tmp: { path: '/tmp', error: 'EACCES' } }, 'tmp-space')).toMatchObject({ status: 'warn', message: expect.stringMatching(/EACCES/) });
+    });
+
+    it('knows ISOs from disk images', () => {
+      expect(sizeClassOf('iso')).toBe('iso');
+      expect(sizeClassOf('iso-installer')).toBe('iso');
+      expect(sizeClassOf('qcow2-efi')).toBe('disk');
+      expect(sizeClassOf('sd-card')).toBe('disk');
+    });
+  });
+
+  it('KVM: warns when missing, not openable, or unknown to Nix', () => {
+    expect(check({ ...healthy(), kvm: { path: '/dev/kvm', exists: false, usable: false } }, 'kvm')).toMatchObject({ status: 'warn', fix: expect.stringMatching(/VT-x/) });
+    expect(check({ ...healthy(), kvm: { path: '/dev/kvm', exists: true, usable: false } }, 'kvm')).toMatchObject({ status: 'warn', fix: expect.stringMatching(/kvm group/) });
+    const noFeature = { ...healthy(), settings: { ...healthy().settings, 'system-features': 'benchmark big-parallel' } };
+    expect(check(noFeature, 'kvm')).toMatchObject({ status: 'warn', message: expect.stringMatching(/system-features lack kvm/) });
+  });
+
+  describe('host platform', () => {
+    const aarch64 = (patch: Partial<DoctorFacts> = {}) => withImage({ system: 'aarch64-linux' }, { ...healthy(), ...patch });
+
+    it('fails an aarch64-linux image on x86_64-linux without builder or emulation, naming both fixes', () => {
+      const result = check(aarch64(), 'platform');
+      expect(result.status).toBe('fail');
+      expect(result.message).toMatch(/^the image is for aarch64-linux \(nixpkgs\.hostPlatform in images\/a\/configuration\.nix\) but this machine is x86_64-linux/);
+      expect(result.message).not.toMatch(/Configure one of/);
+      expect(result.fix).toMatch(/builders.*aarch64-linux/);
+      expect(result.fix).toMatch(/boot\.binfmt\.emulatedSystems = \[ "aarch64-linux" \]/);
+      expect(result.fix).toMatch(/qemu-user-static/);
+    });
+
+    it('with QEMU registered in binfmt_misc but not in extra-platforms: still fails, and says to use it', () => {
+      const result = check(aarch64({ binfmt: ['qemu-aarch64'] }), 'platform');
+      expect(result.status).toBe('fail');
+      expect(result.fix).toMatch(/use the QEMU emulation this machine has.*"extraPlatforms": \["aarch64-linux"\]/);
+    });
+
+    it('ok through extra-platforms (nix.conf or the build option) or a remote builder', () => {
+      const viaConf = aarch64({ settings: { ...healthy().settings, 'extra-platforms': 'i686-linux aarch64-linux' } });
+      expect(check(viaConf, 'platform')).toMatchObject({ status: 'ok', message: expect.stringMatching(/extra-platforms/) });
+      expect(check(withImage({ extraPlatforms: ['aarch64-linux'] }, aarch64()), 'platform').status).toBe('ok');
+      const viaBuilder = withImage({ builders: ['ssh-ng://builder@arm aarch64-linux /root/.ssh/id 8'] }, aarch64());
+      expect(check(viaBuilder, 'platform')).toMatchObject({ status: 'ok', message: expect.stringMatching(/remote builder/) });
+    });
+
+    it('native and i686 on x86_64 are fine; a hostPlatform that is no literal is not guessed', () => {
+      expect(check(healthy(), 'platform').message).toMatch(/native$/);
+      expect(check(withImage({ system: 'i686-linux' }), 'platform').status).toBe('ok');
+      expect(check(withImage({ system: undefined }), 'platform')).toMatchObject({ status: 'ok', message: expect.stringMatching(/not a literal/) });
+    });
+  });
+
+  it('substituters: none, unreachable, partly reachable, not checkable', () => {
+    expect(check({ ...healthy(), substituters: [] }, 'substituters')).toMatchObject({ status: 'warn', message: expect.stringMatching(/built from source/) });
+    const down = { url: 'https://cache.nixos.org/', reachable: false, detail: 'unreachable (ENOTFOUND)' };
+    expect(check({ ...healthy(), substituters: [down] }, 'substituters')).toMatchObject({
+      status: 'warn',
+      message: 'none reachable: https://cache.nixos.org/: unreachable (ENOTFOUND)',
+      fix: expect.stringMatching(/proxy/),
+    });
+    const up = { url: 'http://127.0.0.1:8080', reachable: true, detail: 'answers (1 ms)' };
+    expect(check({ ...healthy(), substituters: [up, down] }, 'substituters')).toMatchObject({ status: 'warn', message: expect.not.stringMatching(/none/) });
+    expect(check({ ...healthy(), substituters: [{ url: 's3://bucket', detail: 'not checked' }] }, 'substituters').status).toBe('ok');
+  });
+});
+
+describe('Nix configuration', () => {
+  it('reads nix show-config', () => {
+    expect(parseNixConfig('system = x86_64-linux\nsubstituters = https://cache.nixos.org/ https://x\nsandbox-paths = \n')).toEqual({
+      system: 'x86_64-linux',
+      substituters: 'https://cache.nixos.org/ https://x',
+      'sandbox-paths': '',
+    });
+  });
+
+  it('takes the build’s --option overrides: substituters replaced, extra-substituters added', () => {
+    const settings = { substituters: 'https://cache.nixos.org/' };
+    expect(effectiveSubstituters({ settings, optionOverrides: {} })).toEqual(['https://cache.nixos.org/']);
+    expect(effectiveSubstituters({ settings, optionOverrides: { substituters: '' } })).toEqual([]);
+    expect(effectiveSubstituters({ settings, optionOverrides: { 'extra-substituters': 'https://a https://cache.nixos.org/' } })).toEqual([
+      'https://cache.nixos.org/', 'https://a',
+    ]);
+  });
+
+  it('reads versions as Nix prints them', () => {
+    expect(parseNixVersion('nix (Nix) 2.8.0')).toEqual([2, 8, 0]);
+    expect(parseNixVersion('nix (Nix) 2.24.10pre20241001_dirty')).toEqual([2, 24, 10]);
+    expect(parseNixVersion('nix (Nix) 2.4')).toEqual([2, 4, 0]);
+    expect(parseNixVersion('garbage')).toBeUndefined();
+  });
+});
+
+describe('renderDoctorReport', () => {
+  it('one aligned line per check, the fix under what is not ok, a count at the end', () => {
+    const facts = withImage({ system: 'aarch64-linux' }, { ...healthy(), substituters: [] });
+    const text = renderDoctorReport('nixiso doctor: a', doctorChecks(facts));
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('nixiso doctor: a');
+    expect(lines[1]).toBe('  ok    Nix              Nix 2.8.0 (/usr/bin/nix)');
+    expect(lines).toContainEqual(expect.stringMatching(/^  fail  host platform    the image is for aarch64-linux/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {25}→ a remote builder/));
+    expect(lines[lines.length - 1]).toBe('1 failed, 1 warning, 5 ok');
+    expect(renderDoctorReport('h', doctorChecks(healthy())).split('\n').pop()).toBe('all 7 checks ok');
+  });
+});
