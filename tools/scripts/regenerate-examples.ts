@@ -1,5 +1,5 @@
 /**
- * Regenerates examples/ with the image generator and the article's values:
+ * Regenerates examples/ with the image and module generators and the article's values:
  *
  *     node -r @swc-node/register tools/scripts/regenerate-examples.ts
  *
@@ -11,6 +11,8 @@ import { joinPathFragments, type Tree } from '@nx/devkit';
 import { flushChanges, FsTree, printChanges } from 'nx/src/generators/tree';
 import { imageGenerator } from '../../packages/nixiso/src/generators/image/image';
 import type { ImageGeneratorSchema } from '../../packages/nixiso/src/generators/image/schema';
+import { moduleGenerator } from '../../packages/nixiso/src/generators/module/module';
+import type { ModuleGeneratorSchema } from '../../packages/nixiso/src/generators/module/schema';
 
 /** The values of the source article (NixOS 24.05, git + neovim, jq + fzf + curl). */
 const ARTICLE: Omit<ImageGeneratorSchema, 'directory'> = {
@@ -29,10 +31,31 @@ export const EXAMPLES: readonly ImageGeneratorSchema[] = [
   { ...ARTICLE, directory: 'examples/iso-flake-home-manager', flake: true, homeManager: true },
 ];
 
+/**
+ * A fifth example beyond the article: an image for a non-default user that
+ * imports a shared module project, wired by the module generator.
+ */
+export const SHARED_MODULE_IMAGE: ImageGeneratorSchema = {
+  ...ARTICLE,
+  directory: 'examples/iso-shared-module',
+  flake: true,
+  homeManager: true,
+  username: 'alice',
+};
+export const SHARED_MODULE: ModuleGeneratorSchema = {
+  directory: 'examples/modules/users',
+  image: ['iso-shared-module'],
+  skipFormat: true,
+};
+
+/** Every directory regeneration writes. */
+export const EXAMPLE_DIRECTORIES = [...EXAMPLES, SHARED_MODULE_IMAGE, SHARED_MODULE].map((e) => e.directory);
+
 /** Files in an example that the generator does not write but regeneration keeps. */
 export const KEPT_FILES = ['flake.lock'];
 
 function filesUnder(tree: Tree, dir: string): string[] {
+  if (!tree.exists(dir)) return [];
   return tree.children(dir).flatMap((child) => {
     const path = joinPathFragments(dir, child);
     return tree.isFile(path) ? [path] : filesUnder(tree, path);
@@ -41,7 +64,8 @@ function filesUnder(tree: Tree, dir: string): string[] {
 
 /** Replaces every example directory in `tree` with fresh generator output. */
 export async function regenerateExamples(tree: Tree): Promise<void> {
-  for (const example of EXAMPLES) {
+  for (const path of filesUnder(tree, SHARED_MODULE.directory)) tree.delete(path);
+  for (const example of [...EXAMPLES, SHARED_MODULE_IMAGE]) {
     const kept = KEPT_FILES.map((file) => joinPathFragments(example.directory, file))
       .filter((path) => tree.exists(path))
       .map((path) => [path, tree.read(path) as Buffer] as const);
@@ -50,6 +74,7 @@ export async function regenerateExamples(tree: Tree): Promise<void> {
     await imageGenerator(tree, { ...example, directory: posix.join(tree.root, example.directory) });
     for (const [path, content] of kept) tree.write(path, content);
   }
+  await moduleGenerator(tree, SHARED_MODULE);
 }
 
 async function main(): Promise<void> {

@@ -35,7 +35,7 @@ const CACHE_HIT = /existing outputs match the cache|local cache/i;
 describeWithNix('build executor', (nix) => {
   let ws: TestWorkspace;
   beforeAll(() => {
-    ws = createTestWorkspace({ examples: EXAMPLES });
+    ws = createTestWorkspace({ examples: [...EXAMPLES, 'iso-shared-module', 'modules'] });
   });
 
   it.each(EXAMPLES)('builds %s with the nix backend; the manifest describes the image', (project) => {
@@ -53,6 +53,20 @@ describeWithNix('build executor', (nix) => {
     expect(JSON.stringify(described)).toMatch(/git/);
     expect(JSON.stringify(described)).toMatch(/neovim/);
     if (project.includes('home-manager')) expect(JSON.stringify(described)).toMatch(/jq.*fzf.*curl|fzf/);
+  });
+
+  it('builds an image that imports a shared module elsewhere in the repository; editing the module is a miss', () => {
+    const first = ws.nx(['run', 'iso-shared-module:build:offline']);
+    expect(first.output).toMatch(NIX_RAN);
+    expect(first.status).toBe(0);
+    const described = JSON.stringify(readIsoJson(join(ws.root, manifestOf(ws, 'iso-shared-module').imagePath)));
+    expect(described).toMatch(/alice/);
+    const module = 'examples/modules/users/default.nix';
+    ws.write(module, ws.read(module).replace(/\}\s*$/, '  time.timeZone = "Europe/Berlin";\n}\n'));
+    const again = ws.nx(['run', 'iso-shared-module:build:offline']);
+    expect(again.status).toBe(0);
+    expect(again.output).not.toMatch(CACHE_HIT);
+    expect(JSON.stringify(readIsoJson(join(ws.root, manifestOf(ws, 'iso-shared-module').imagePath)))).toMatch(/Europe\/Berlin/);
   });
 
   it('a second run is a cache hit that runs no Nix', () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { workspaceRoot } from '@nixiso/testing';
-import { EXAMPLES, KEPT_FILES, regenerateExamples } from '../../../../../tools/scripts/regenerate-examples';
+import { EXAMPLE_DIRECTORIES, EXAMPLES, KEPT_FILES, regenerateExamples } from '../../../../../tools/scripts/regenerate-examples';
 
 function filesOnDisk(dir: string, prefix = ''): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -36,7 +36,13 @@ describe('examples/', () => {
     ]);
   });
 
-  it.each(EXAMPLES.map((e) => [e.directory]))('%s is what `node -r @swc-node/register tools/scripts/regenerate-examples.ts` writes', (directory) => {
+  it('has a fifth example: a non-default user and a shared module project', () => {
+    expect(EXAMPLE_DIRECTORIES.slice(4)).toEqual(['examples/iso-shared-module', 'examples/modules/users']);
+    expect(tree.read('examples/iso-shared-module/configuration.nix', 'utf-8')).toMatch(/^\s+\.\.\/modules\/users$/m);
+    expect(tree.read('examples/iso-shared-module/configuration.nix', 'utf-8')).toMatch(/users\.users\.alice = \{/);
+  });
+
+  it.each(EXAMPLE_DIRECTORIES.map((directory) => [directory]))('%s is what `node -r @swc-node/register tools/scripts/regenerate-examples.ts` writes', (directory) => {
     const onDisk = filesOnDisk(join(workspaceRoot, directory)).filter((file) => !KEPT_FILES.includes(file)).sort();
     const generated = filesInTree(tree, directory).sort();
     expect(onDisk).toEqual(generated);
