@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { workspaceRoot } from '@nixiso/testing';
+import { stripAnsi, workspaceRoot } from '@nixiso/testing';
 
 /** The user-facing commands, literally, through the real Nx CLI of this repository. */
 describe('nx CLI in this repository', () => {
@@ -12,7 +12,7 @@ describe('nx CLI in this repository', () => {
       env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
     });
     if (r.status !== 0) throw new Error(`nx ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-    return `${r.stdout}\n${r.stderr}`;
+    return stripAnsi(`${r.stdout}\n${r.stderr}`);
   };
 
   it.each(['@nixiso:image', '@nixiso/nx:image'])('`npx nx g %s demo --dry-run` names the files it would create', (generator) => {

@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeWithNix, GIT_IDENTITY, pathWithoutNix, tempDir, workspaceRoot } from '@nixiso/testing';
+import { describeWithNix, GIT_IDENTITY, pathWithoutNix, stripAnsi, tempDir, workspaceRoot } from '@nixiso/testing';
 
 const NX_VERSION = require(join(workspaceRoot, 'node_modules/nx/package.json')).version as string;
 
@@ -17,7 +17,7 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
     encoding: 'utf8',
     env: { ...process.env, ...GIT_IDENTITY, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', ...env },
   });
-  return { status: r.status ?? 1, output: `${r.stdout}\n${r.stderr}` };
+  return { status: r.status ?? 1, output: stripAnsi(`${r.stdout}\n${r.stderr}`) };
 }
 
 function ok(r: { status: number; output: string }): string {
@@ -50,6 +50,21 @@ describeWithNix('a new user with the packed plugin', () => {
       filter: (src) => !/\/test(\/|$)/.test(src) && !/(project|tsconfig)\.json$|jest\.config\.ts$/.test(src),
     });
     ok(run('git', ['init', '-q', '-b', 'main'], ws));
+  });
+
+  it('the installed package holds every generator and executor its manifests list', () => {
+    const installed = join(ws, 'node_modules/@nixiso/nx');
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    const generators = JSON.parse(readFileSync(join(installed, pkg.generators), 'utf8')).generators;
+    const executors = JSON.parse(readFileSync(join(installed, pkg.executors), 'utf8')).executors;
+    expect(Object.keys(generators)).toEqual(expect.arrayContaining(['init', 'image', 'module', 'ci']));
+    expect(Object.keys(executors)).toEqual(expect.arrayContaining(['build', 'eval', 'push', 'doctor']));
+    for (const entry of Object.values<{ factory?: string; implementation?: string; schema: string }>({ ...generators, ...executors })) {
+      expect(existsSync(join(installed, `${entry.factory ?? entry.implementation}.js`))).toBe(true);
+      expect(existsSync(join(installed, entry.schema))).toBe(true);
+    }
+    expect(existsSync(join(installed, 'src/generators/image/files/configuration.nix.template'))).toBe(true);
+    expect(existsSync(join(installed, 'src/nix/__fixtures__'))).toBe(false);
   });
 
   it('nx g @nixiso/nx:init registers the plugin (what nx add runs)', () => {

@@ -10,6 +10,12 @@ export const GIT_IDENTITY = {
   GIT_COMMITTER_EMAIL: 'test@nixiso.invalid',
 };
 
+/** Nx and Nix colour their output when something (CI, FORCE_COLOR) asks for it; tests match plain text. */
+export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+}
+
 export interface TestWorkspace {
   root: string;
   /** Runs `nx` in the workspace; never throws, returns what it printed. */
@@ -53,7 +59,7 @@ export function createTestWorkspace(options: { examples?: string[]; files?: Reco
         encoding: 'utf8',
         env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', ...env },
       });
-      return { status: r.status ?? 1, output: `${r.stdout}\n${r.stderr}` };
+      return { status: r.status ?? 1, output: stripAnsi(`${r.stdout}\n${r.stderr}`) };
     },
     git(...args) {
       return execFileSync('git', args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...GIT_IDENTITY } });

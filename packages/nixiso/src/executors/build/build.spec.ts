@@ -69,6 +69,16 @@ describeWithNix('build executor', (nix) => {
     expect(JSON.stringify(readIsoJson(join(ws.root, manifestOf(ws, 'iso-shared-module').imagePath)))).toMatch(/Europe\/Berlin/);
   });
 
+  it('eval prints the image derivation without building anything', () => {
+    for (const project of ['iso-channel', 'iso-flake']) {
+      const r = ws.nx(['run', `${project}:eval:offline`, '--skip-nx-cache']);
+      expect(r.status).toBe(0);
+      const drv = /\/nix\/store\/\w{32}-[^\s]+\.iso\.drv/.exec(r.output)?.[0];
+      expect(drv).toBeDefined();
+      expect(existsSync(drv!)).toBe(true);
+    }
+  });
+
   it('a second run is a cache hit that runs no Nix', () => {
     // Nx replays the cached terminal output, command line included; a PATH
     // without Nix proves nothing ran: the executor would fail without it.
