@@ -2,3 +2,4 @@ export * from './nix-env';
 export * from './workspace';
 export * from './iso';
 export * from './nx-cache-server';
+export * from './article';

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { describeWithNix, tempDir, type NixTools } from '@nixiso/testing';
+import { ARTICLE, describeWithNix, tempDir, type NixTools } from '@nixiso/testing';
 import { DEFAULT_RELEASE, PROFILE_MODULES, RELEASES } from '../../nix/releases';
 import { imageGenerator } from './image';
 import type { ImageGeneratorSchema } from './schema';
@@ -34,130 +34,14 @@ function parseAll(nix: NixTools, files: string[]): string[] {
   return lines;
 }
 
-// The article's files verbatim (Russian comments and all). Variant 3's
-// configuration.nix is variant 1's plus `./home.nix`, and variant 4's home.nix
-// is variant 3's with the new header, as the article says ("the rest unchanged").
-const ARTICLE_CONFIGURATION = `{
-  pkgs,
-  modulesPath,
-  ...
-}:
-{
-  imports = [
-    # Тут определены различные параметры которые нужны для 
-    # создания загрузочного образа NixOS
-    "\${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix"
-  ];
-
-  # Изменяем архитектуру если ожидается другая
-  nixpkgs.hostPlatform = "x86_64-linux";
-  # Подставляем версию на основе которой будут браться 
-  # значения по умолчанию для различных параметров.
-  system.stateVersion = "24.05"; 
-
-  # Ниже можно определить любые другие параметры как в обычном configuration.nix
-  environment.systemPackages = with pkgs; [
-    git
-    neovim
-  ];
-}
-`;
-const ARTICLE_CONFIGURATION_HM = ARTICLE_CONFIGURATION.replace(
-  'minimal.nix"\n',
-  'minimal.nix"\n    # Добавляем файл с конфигурацией для home-manager\n    ./home.nix\n',
-);
-const ARTICLE_FLAKE = `{
-  inputs = {
-    # Версию можно поменять при необходимости
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-24.05";
-  };
-
-  outputs = { nixpkgs, ... }: {
-    # Вместо liveImage также можно подставить любое другое удобное название
-    nixosConfigurations.liveImage = nixpkgs.lib.nixosSystem {
-      modules = [
-        ./configuration.nix
-      ];
-    };
-  };
-}
-`;
-const ARTICLE_HOME_BODY = `  home-manager = let
-    # по умолчанию в installation-cd-minimal.nix определён один пользователь 
-    # с именем "nixos", изменение данной переменной потребует также 
-    # создание соответствующего пользователя в configuration.nix
-    username = "nixos";
-  in {
-    # Про useGlobalPkgs и useUserPackages описано дальше по тексту
-    useGlobalPkgs = true;
-    useUserPackages = true;
-    users.\${username} = { pkgs, osConfig, ... }: {
-      # Системную конфигурацию можно получить как аргумент osConfig и брать 
-      # из неё свойства при необходимости
-      home.stateVersion = osConfig.system.stateVersion;
-      home.username = username;
-      home.homeDirectory = "/home/\${username}";
-
-      # Остальные параметры аналогичны обычному конфигу home-manager
-      home.packages = with pkgs; [
-        jq
-        fzf
-        curl
-        # ...
-      ];
-    };
-  };
-}
-`;
-const ARTICLE_HOME_CHANNEL = `{ pkgs, ... }:
-{
-  imports = [
-    <home-manager/nixos>
-  ];
-${ARTICLE_HOME_BODY}`;
-const ARTICLE_HOME_FLAKE = `{ 
-  pkgs, 
-  home-manager, # получаем как параметр
-  ... 
-}:
-{
-  imports = [
-    # изменили модуль
-    home-manager.nixosModules.home-manager   
-  ];
-
-${ARTICLE_HOME_BODY}`;
-const ARTICLE_FLAKE_HM = `{
-  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-24.05";
-
-    # Добавляется сам home-manager в inputs, версия при этом 
-    # должна быть равна nixpkgs
-    home-manager = {
-      url = "github:nix-community/home-manager/release-24.05";
-      inputs.nixpkgs.follows = "nixpkgs";
-    };
-  };
-
-  outputs = {
-    nixpkgs,
-    home-manager,
-    ...
-  }: let
-  in {
-    nixosConfigurations.liveImage = nixpkgs.lib.nixosSystem {
-      # таким образом можно прокинуть home-manager в качестве 
-      # параметра во все модули
-      specialArgs = { inherit home-manager; };
-      modules = [
-        # но при желании можно импортировать его прямо тут
-        # home-manager.nixosModules.home-manager
-        ./configuration.nix
-      ];
-    };
-  };
-}
-`;
+const {
+  configuration: ARTICLE_CONFIGURATION,
+  configurationHomeManager: ARTICLE_CONFIGURATION_HM,
+  flake: ARTICLE_FLAKE,
+  flakeHomeManager: ARTICLE_FLAKE_HM,
+  homeChannel: ARTICLE_HOME_CHANNEL,
+  homeFlake: ARTICLE_HOME_FLAKE,
+} = ARTICLE;
 
 const ARTICLE_VARIANTS: [string, Partial<ImageGeneratorSchema>, Record<string, string>][] = [
   ['1 (channel)', {}, { 'configuration.nix': ARTICLE_CONFIGURATION }],
