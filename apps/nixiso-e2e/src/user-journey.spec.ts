@@ -112,4 +112,17 @@ describeWithNix('a new user with the packed plugin', () => {
     const affected = ok(nx('show', 'projects', '--affected', '--base=HEAD', '-t', 'build')).split('\n').filter(Boolean).sort();
     expect(affected).toEqual(['channel', 'flake-hm']);
   });
+
+  it('nx affected -t build builds only the images a module reaches, also through another module (imported by hand)', () => {
+    ok(nx('g', '@nixiso/nx:module', 'modules/base', '--no-interactive'));
+    const users = join(ws, 'modules/users/default.nix');
+    writeFileSync(users, readFileSync(users, 'utf8').replace(/}\s*$/, '  imports = [ ../base ];\n}\n'));
+    ok(run('git', ['add', '-A'], ws));
+    ok(run('git', ['commit', '-qm', 'base module'], ws));
+    const base = join(ws, 'modules/base/default.nix');
+    writeFileSync(base, readFileSync(base, 'utf8').replace(/}\s*$/, '  time.timeZone = "UTC";\n}\n'));
+    const out = ok(nx('affected', '-t', 'build', '-c', 'offline', '--base=HEAD'));
+    const built = [...out.matchAll(/nx run (\S+):build:offline/g)].map((m) => m[1]).sort();
+    expect(built).toEqual(['channel', 'flake-hm']);
+  });
 });
