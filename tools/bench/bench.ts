@@ -1,0 +1,1175 @@
+/**
+ * nixiso benchmarks (issue 8), run by `npm run bench` (tools/bench/run.sh):
+ *
+ *   1. cache hit of `nx run <image>:build:offline` against a trivial cached
+ *      nx:run-commands target (Nx's floor) and against the raw Nix no-op of the
+ *      same built image, at the examples' size and at NixOS size, daemon off/on;
+ *   2. executor overhead on a miss (`--skip-nx-cache`) against the raw Nix
+ *      command the executor prints, warm Nix store;
+ *   3. project graph (`nx show projects`, daemon off, after `nx reset`) with
+ *      50/200/500 image projects sharing 20 module projects;
+ *   4. generator: `nx g @nixiso:image` per image, 50 images.
+ *
+ * Everything runs in throw-away workspaces from createTestWorkspace (plugin
+ * source through a tsconfig path, offline stand-ins, examples); the full run
+ * repeats the key measurements with the plugin installed as published
+ * (compiled JS). hyperfine measures; the report goes to tools/bench/benchmarks.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTestWorkspace, offlineNixConfig, requireNix, type TestWorkspace } from '../testing/src';
+import { type BenchCommand, hyperfine, pick, type Stat } from './src/hyperfine';
+import { load, machine, versions } from './src/machine';
+import { profileCommand, profileMarkdown, type ProfiledRun } from './src/profile';
+import { applyPatches, PATCHES } from './src/prototype';
+import { type PluginShape, reshapePlugin } from './src/published';
+import { commandList, linearFit, ms, passMiss, ratio, statTable, table, type Verdict, verdictTable } from './src/report';
+import { type Files, fixturesReady, floorProjects, graphProjects, nixosSizedImage } from './src/synthetic';
+
+const REPO = resolve(__dirname, '../..');
+const NX = 'node_modules/.bin/nx';
+
+type Layout = 'channel' | 'flake';
+const EXAMPLE: Record<Layout, string> = { channel: 'iso-channel', flake: 'iso-flake' };
+
+interface Settings {
+  quick: boolean;
+  out: string;
+  keep: boolean;
+  profile: boolean;
+  sections: Set<number>;
+  layouts: Layout[];
+  /** Synthetic modules of the NixOS-sized configuration. */
+  modules: number;
+  hit: { runs: number; warmup: number; rounds: number };
+  miss: { runs: number; warmup: number; rounds: number };
+  /** Also measure with the plugin installed as published (compiled JS) and without the plugin. */
+  published: boolean;
+  /** phases: also one NX_PERF_LOGGING run per size and shape (linearity of the N-dependent work). */
+  graph: { runs: number; warmup: number; sizes: number[]; modules: number; phases: boolean };
+  generator: { images: number; otherModes: number };
+}
+
+function usage(): string {
+  return `usage: bash tools/bench/run.sh [--quick] [--out FILE] [--sections 1,2,3,4] [--modules N] [--no-profile] [--keep]
+  --quick       fewer runs, channel layout only, graph sizes 0/50/200, 3 generated images, no
+                published-plugin comparison, no profiles; writes $TMPDIR/nixiso-benchmarks-quick.md
+                unless --out is given (< 3 min on a quiet 2-core machine)
+  --out FILE    where to write the report (default tools/bench/benchmarks.md)
+  --sections    which measurements to run (1 cache hit, 2 executor overhead, 3 graph, 4 generator,
+                5 the proposed plugin fixes prototyped on a scratch copy; default 1-5, quick 1-4)
+  --modules N   synthetic modules of the NixOS-sized configuration (default 1500)
+  --no-profile  do not profile missed targets
+  --keep        keep the temporary workspaces (their paths are printed)
+  --rerender DIR  write the report of a finished run again from DIR/report-state.json (the run's
+                hyperfine JSON directory, printed in the report), e.g. after editing findings.md`;
+}
+
+function parseArgs(argv: string[]): Settings {
+  const valued = new Set(['--out', '--sections', '--modules']);
+  const known = new Set([...valued, '--quick', '--no-profile', '--keep', '--help']);
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    if (!known.has(argv[i])) throw new Error(`unknown argument ${argv[i]}\n${usage()}`);
+    if (valued.has(argv[i])) {
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new Error(`${argv[i]} needs a value\n${usage()}`);
+      values.set(argv[i], v);
+      i++;
+    }
+  }
+  const quick = argv.includes('--quick');
+  const sections = new Set((values.get('--sections') ?? (quick ? '1,2,3,4' : '1,2,3,4,5')).split(',').map(Number));
+  for (const s of sections) if (![1, 2, 3, 4, 5].includes(s)) throw new Error(`--sections: no section ${s}\n${usage()}`);
+  const modules = Number(values.get('--modules') ?? 1500);
+  if (!Number.isInteger(modules) || modules < 2) throw new Error('--modules must be an integer ≥ 2');
+  const out = values.get('--out');
+  return {
+    quick,
+    out: resolve(out ?? (quick ? join(tmpdir(), 'nixiso-benchmarks-quick.md') : join(__dirname, 'benchmarks.md'))),
+    keep: argv.includes('--keep'),
+    profile: !argv.includes('--no-profile') && !quick,
+    sections,
+    layouts: quick ? ['channel'] : ['channel', 'flake'],
+    modules,
+    hit: quick ? { runs: 2, warmup: 1, rounds: 1 } : { runs: 4, warmup: 1, rounds: 4 },
+    miss: quick ? { runs: 2, warmup: 0, rounds: 2 } : { runs: 3, warmup: 1, rounds: 3 },
+    published: !quick,
+    graph: quick
+      ? { runs: 1, warmup: 0, sizes: [0, 50, 200], modules: 20, phases: false }
+      : { runs: 3, warmup: 0, sizes: [0, 50, 200, 500], modules: 20, phases: true },
+    generator: quick ? { images: 3, otherModes: 0 } : { images: 50, otherModes: 3 },
+  };
+}
+
+/** Environment of every measured command: offline Nix, no Nx Cloud, no TUI; NX_DAEMON set per group. */
+function benchEnv(daemon: boolean): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('NX_') && k !== 'CI' && k !== 'NODE_OPTIONS') env[k] = v;
+  return {
+    ...env,
+    NIX_CONFIG: offlineNixConfig(),
+    NIX_PATH: requireNix().env.NIX_PATH,
+    NX_DAEMON: String(daemon),
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    FORCE_COLOR: '0',
+  };
+}
+
+function sh(ws: TestWorkspace, command: string, env: NodeJS.ProcessEnv): { status: number; output: string; ms: number } {
+  const started = process.hrtime.bigint();
+  const r = spawnSync('sh', ['-c', command], { cwd: ws.root, env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  return { status: r.status ?? 1, output: `${r.stdout}\n${r.stderr}`, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+function mustSh(ws: TestWorkspace, command: string, env: NodeJS.ProcessEnv): { output: string; ms: number } {
+  const r = sh(ws, command, env);
+  if (r.status !== 0) throw new Error(`\`${command}\` failed in ${ws.root} (exit ${r.status}):\n${r.output.trim().slice(-4000)}`);
+  return r;
+}
+
+function log(message: string): void {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+const CACHE_HIT = /\[(local cache|existing outputs match the cache[^\]]*|remote cache)\]/;
+
+function assertCacheHit(ws: TestWorkspace, command: string, env: NodeJS.ProcessEnv): void {
+  const r = mustSh(ws, command, env);
+  if (!CACHE_HIT.test(r.output)) throw new Error(`expected a cache hit from \`${command}\` in ${ws.root}, got:\n${r.output.trim().slice(-3000)}`);
+}
+
+/** The Nix command line the build executor ran, as it logged it (`> nix-build …` / `> nix …`). */
+function executorCommand(output: string): string {
+  const match = /^\s*> ((?:nix-build|nix|nixos-generate|nixos-rebuild) .*)$/m.exec(output);
+  if (!match) throw new Error(`the build executor logged no Nix command line:\n${output.slice(-3000)}`);
+  return match[1].trim();
+}
+
+const errorLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+
+interface Report {
+  /** hyperfine's JSON exports of this run (and report-state.json, for --rerender). */
+  jsonDir: string;
+  started: Date;
+  loadAfter?: string;
+  durationMs?: number;
+  settings: Settings;
+  loadBefore: string;
+  sections: string[];
+  verdicts: Verdict[];
+  profiles: ProfiledRun[];
+  errors: string[];
+  timings: string[];
+  workspaces: string[];
+}
+
+function group(report: Report, ws: TestWorkspace, id: string, commands: BenchCommand[], env: NodeJS.ProcessEnv, runs: Settings['hit']): Stat[] {
+  return hyperfine(commands, { cwd: ws.root, env, ...runs, jsonDir: report.jsonDir, id });
+}
+
+function details(stats: Stat[]): string[] {
+  return ['<details><summary>commands</summary>', '', commandList(stats), '', '</details>', ''];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workspaces for 1 and 2
+
+interface ImageUnderTest {
+  layout: Layout;
+  size: 'example' | 'NixOS-sized';
+  project: string;
+  root: string;
+  raw: string;
+  firstBuildMs: number;
+}
+
+interface ImageWorkspaces {
+  /** The plugin as developed: TS source through a tsconfig path (createTestWorkspace). */
+  ws: TestWorkspace;
+  images: ImageUnderTest[];
+  /** Same projects, plugin installed as published (compiled JS in node_modules). Full run only. */
+  published?: TestWorkspace;
+  /** Same projects, no plugin in nx.json. Full run only. */
+  absent?: TestWorkspace;
+}
+
+function imageFiles(s: Settings, layouts: Layout[]): Files {
+  const files: Files = floorProjects(REPO, 'bench/floor', 'bench-floor');
+  for (const layout of layouts) {
+    const example = EXAMPLE[layout];
+    Object.assign(files, nixosSizedImage(REPO, example, `bench/${example}-nixos-sized`, `${example}-nixos-sized`, s.modules));
+  }
+  return files;
+}
+
+function firstBuilds(ws: TestWorkspace, layouts: Layout[]): ImageUnderTest[] {
+  const env = benchEnv(false);
+  const planned = layouts.flatMap((layout) => [
+    { layout, size: 'example' as const, project: EXAMPLE[layout], root: `examples/${EXAMPLE[layout]}` },
+    { layout, size: 'NixOS-sized' as const, project: `${EXAMPLE[layout]}-nixos-sized`, root: `bench/${EXAMPLE[layout]}-nixos-sized` },
+  ]);
+  const build = (project: string) => mustSh(ws, `${NX} run ${project}:build:offline`, env);
+  const images: ImageUnderTest[] = [];
+  for (const p of planned) {
+    log(`first build of ${p.project} in ${ws.root}`);
+    const first = build(p.project);
+    images.push({ ...p, raw: executorCommand(first.output), firstBuildMs: first.ms });
+  }
+  // A flake build may write flake.lock; a user would commit it. Commit and rebuild so the tree is clean.
+  if (ws.git('status', '--porcelain').trim()) {
+    log(`committing what the first builds wrote:\n${ws.git('status', '--porcelain')}`);
+    ws.git('add', '-A');
+    ws.git('commit', '-qm', 'lock files written by the first builds');
+    for (const image of images) image.raw = executorCommand(build(image.project).output);
+  }
+  return images;
+}
+
+/**
+ * `bench-floor:nix`: the Nix command the executor runs for `image`, as a plain
+ * `nx:run-commands` target — what building through Nx without a plugin
+ * executor costs (Nx runs run-commands without forking an executor process).
+ */
+function addRunCommandsBuild(ws: TestWorkspace, image: ImageUnderTest | undefined): void {
+  if (!image) return;
+  const file = 'bench/floor/project.json';
+  const project = JSON.parse(ws.read(file));
+  project.targets.nix = { executor: 'nx:run-commands', cache: true, inputs: ['{projectRoot}/**/*'], options: { command: image.raw, cwd: image.root } };
+  ws.write(file, `${JSON.stringify(project, null, 2)}\n`);
+  ws.git('commit', '-qam', 'run-commands build of the channel example');
+}
+
+function setUpImageWorkspaces(s: Settings, report: Report): ImageWorkspaces {
+  const ws = createTestWorkspace({ examples: s.layouts.map((l) => EXAMPLE[l]), files: imageFiles(s, s.layouts) });
+  report.workspaces.push(ws.root);
+  log(`image workspace (plugin as source) ${ws.root}`);
+  const images = firstBuilds(ws, s.layouts);
+  addRunCommandsBuild(ws, images.find((i) => i.layout === 'channel' && i.size === 'example'));
+  mustSh(ws, `${NX} run-many -t noop exec nix -p bench-floor`, benchEnv(false));
+  if (!s.published) return { ws, images };
+  const shaped = (shape: PluginShape) => {
+    const w = createTestWorkspace({ examples: ['iso-channel'], files: imageFiles(s, ['channel']) });
+    report.workspaces.push(w.root);
+    reshapePlugin(w, REPO, shape);
+    log(`image workspace (plugin ${shape}) ${w.root}`);
+    return w;
+  };
+  const published = shaped('published');
+  firstBuilds(published, ['channel']);
+  mustSh(published, `${NX} run-many -t noop exec -p bench-floor`, benchEnv(false));
+  const absent = shaped('absent');
+  mustSh(absent, `${NX} run-many -t noop exec -p bench-floor`, benchEnv(false));
+  return { ws, images, published, absent };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1: cache hit
+
+function cacheHitSection(s: Settings, w: ImageWorkspaces, report: Report): void {
+  const { ws, images } = w;
+  const out: string[] = [
+    '## 1. Cache hit',
+    '',
+    'Each group ran in one workspace, interleaved: the trivial cached `nx:run-commands` target (`bench-floor:noop`: one input ' +
+      'file, one output directory — Nx\'s own floor), the cache hits of the example image and of its NixOS-sized copy (the same ' +
+      `configuration plus ${s.modules} synthetic option-declaring modules), and the raw Nix command the build executor runs, re-run ` +
+      'on the already built image (Nix evaluates everything again and finds the output valid; nothing is built).',
+    '',
+    table(
+      ['image', 'first build (miss, cold)', 'raw Nix command (as the executor printed it)'],
+      images.map((i) => [i.project, ms(i.firstBuildMs), `\`${i.raw.length > 110 ? `${i.raw.slice(0, 107)}…` : i.raw}\``]),
+    ),
+    '',
+  ];
+  for (const layout of s.layouts) {
+    const small = images.find((i) => i.layout === layout && i.size === 'example') as ImageUnderTest;
+    const large = images.find((i) => i.layout === layout && i.size === 'NixOS-sized') as ImageUnderTest;
+    for (const daemon of [false, true]) {
+      const env = benchEnv(daemon);
+      const mode = daemon ? 'daemon on' : 'daemon off';
+      try {
+        mustSh(ws, `${NX} daemon ${daemon ? '--start' : '--stop'}`, env);
+        const commands: BenchCommand[] = [
+          { name: 'trivial cached target (Nx floor)', command: `${NX} run bench-floor:noop` },
+          { name: `cache hit ${small.project}`, command: `${NX} run ${small.project}:build:offline` },
+          { name: `cache hit ${large.project}`, command: `${NX} run ${large.project}:build:offline` },
+          { name: `raw Nix no-op ${small.project}`, command: `cd ${small.root} && ${small.raw}` },
+          { name: `raw Nix no-op ${large.project}`, command: `cd ${large.root} && ${large.raw}` },
+        ];
+        // Nix reuses a flake's cached evaluation while the git tree is clean; a dirty tree (or this option) evaluates again.
+        if (layout === 'flake') {
+          commands.push({ name: `raw Nix no-op ${large.project}, no eval cache`, command: `cd ${large.root} && ${large.raw} --option eval-cache false` });
+        }
+        log(`1. cache hit, ${layout}, ${mode}`);
+        const stats = group(report, ws, `hit-${layout}-${daemon ? 'daemon' : 'no-daemon'}`, commands, env, s.hit);
+        // Still hits after the group: no measured run was a miss that changed what the others saw.
+        for (const c of commands.slice(1, 3)) assertCacheHit(ws, c.command, env);
+        const [floor, hitSmall, hitLarge, rawSmall, rawLarge] = commands.map((c) => pick(stats, c.name));
+        const r = {
+          small: hitSmall.medianMs / floor.medianMs,
+          large: hitLarge.medianMs / floor.medianMs,
+          raw: hitLarge.medianMs / rawLarge.medianMs,
+        };
+        out.push(
+          `### ${layout} layout, ${mode} (NX_DAEMON=${daemon})`,
+          '',
+          statTable(stats),
+          '',
+          table(
+            ['ratio of medians', 'value', 'target', 'result'],
+            [
+              [`cache hit ${small.project} / Nx floor`, ratio(r.small), '≤ 1.10', passMiss(r.small <= 1.1)],
+              [`cache hit ${large.project} / Nx floor`, ratio(r.large), '≤ 1.10', passMiss(r.large <= 1.1)],
+              [`cache hit ${large.project} / its raw Nix no-op`, ratio(r.raw), '≤ 0.50', passMiss(r.raw <= 0.5)],
+              ['cache hit, NixOS-sized / example (must not grow)', ratio(hitLarge.medianMs / hitSmall.medianMs), '', ''],
+              ['raw Nix no-op, NixOS-sized / example (evaluation size)', ratio(rawLarge.medianMs / rawSmall.medianMs), '', ''],
+              [`cache hit ${small.project} / its raw Nix no-op`, ratio(hitSmall.medianMs / rawSmall.medianMs), '', ''],
+              ...(layout === 'flake'
+                ? [[`cache hit ${large.project} / its raw Nix no-op without eval cache`, ratio(hitLarge.medianMs / pick(stats, `raw Nix no-op ${large.project}, no eval cache`).medianMs), '(dirty tree)', '']]
+                : []),
+            ],
+          ),
+          '',
+          ...details(stats),
+        );
+        const where = `§1 ${layout}, ${mode}`;
+        report.verdicts.push(
+          { target: `cache hit ≤ 1.10 × Nx floor, example (${layout}, ${mode})`, measured: `${ms(hitSmall.medianMs)} / ${ms(floor.medianMs)} = ${ratio(r.small)}`, limit: '≤ 1.10×', pass: r.small <= 1.1, where },
+          { target: `cache hit ≤ 1.10 × Nx floor, NixOS-sized (${layout}, ${mode})`, measured: `${ms(hitLarge.medianMs)} / ${ms(floor.medianMs)} = ${ratio(r.large)}`, limit: '≤ 1.10×', pass: r.large <= 1.1, where },
+          { target: `cache hit ≤ 0.5 × raw Nix no-op, NixOS-sized (${layout}, ${mode})`, measured: `${ms(hitLarge.medianMs)} / ${ms(rawLarge.medianMs)} = ${ratio(r.raw)}`, limit: '≤ 0.50×', pass: r.raw <= 0.5, where },
+        );
+      } catch (e) {
+        report.errors.push(`§1 ${layout} ${mode}: ${(e as Error).message}`);
+        out.push(`### ${layout} layout, ${mode}`, '', `**Not measured:** ${errorLine(e)}`, '');
+      } finally {
+        if (daemon) sh(ws, `${NX} daemon --stop`, env);
+      }
+    }
+  }
+  if (w.published && w.absent) out.push(pluginShapes(s, w, report));
+  if (s.profile) {
+    const env = benchEnv(false);
+    const small = images.find((i) => i.size === 'example') as ImageUnderTest;
+    profileOnce(report, ws, `cache hit of ${small.project}, plugin as source (daemon off)`, `${NX} run ${small.project}:build:offline`, env);
+    if (w.published) profileOnce(report, w.published, `cache hit of ${small.project}, plugin as published (daemon off)`, `${NX} run ${small.project}:build:offline`, env);
+  }
+  report.sections.push(out.join('\n'));
+}
+
+/**
+ * The trivial target and the cache hits with the plugin absent, installed as
+ * published and loaded as source: what merely having the plugin costs each Nx
+ * run, and what loading it as source adds (the shape of every other group).
+ */
+function pluginShapes(s: Settings, w: ImageWorkspaces, report: Report): string {
+  const { ws, published, absent } = w as Required<ImageWorkspaces>;
+  const out: string[] = [
+    '### Plugin as published vs as source, daemon off',
+    '',
+    'Three workspaces with the same projects: no plugin in nx.json; @nixiso/nx installed as published (compiled by tsc into ' +
+      'node_modules/@nixiso/nx, no packages/nixiso project: what a user has); and the workspace above (plugin as TypeScript ' +
+      'source through a tsconfig path, transpiled by @swc-node in every Nx process that loads it). One interleaved group.',
+    '',
+  ];
+  const env = benchEnv(false);
+  try {
+    const large = 'iso-channel-nixos-sized';
+    const raw = w.images.find((i) => i.project === large) as ImageUnderTest;
+    const commands: BenchCommand[] = [
+      { name: 'trivial target, no plugin', command: `cd ${absent.root} && ${NX} run bench-floor:noop` },
+      { name: 'trivial target, plugin as published', command: `cd ${published.root} && ${NX} run bench-floor:noop` },
+      { name: 'trivial target, plugin as source', command: `cd ${ws.root} && ${NX} run bench-floor:noop` },
+      { name: 'cache hit iso-channel, as published', command: `cd ${published.root} && ${NX} run iso-channel:build:offline` },
+      { name: 'cache hit iso-channel, as source', command: `cd ${ws.root} && ${NX} run iso-channel:build:offline` },
+      { name: `cache hit ${large}, as published`, command: `cd ${published.root} && ${NX} run ${large}:build:offline` },
+      { name: `raw Nix no-op ${large}`, command: `cd ${ws.root}/${raw.root} && ${raw.raw}` },
+    ];
+    for (const x of [ws, published, absent]) sh(x, `${NX} daemon --stop`, env);
+    log('1. plugin as published vs as source');
+    const stats = group(report, ws, 'plugin-shapes', commands, env, s.hit);
+    for (const c of commands.slice(3, 6)) assertCacheHit(ws, c.command, env);
+    const [none, js, ts, hitJs, hitTs, largeJs, rawLarge] = commands.map((c) => pick(stats, c.name));
+    out.push(
+      statTable(stats),
+      '',
+      table(
+        ['comparison (medians)', 'value', 'target', 'result'],
+        [
+          ['having the plugin at all: trivial target, published − no plugin', ms(js.medianMs - none.medianMs), '', ''],
+          ['loading it as source: trivial target, source − published', ms(ts.medianMs - js.medianMs), '', ''],
+          ['cache hit iso-channel / Nx floor, as published', ratio(hitJs.medianMs / js.medianMs), '≤ 1.10', passMiss(hitJs.medianMs / js.medianMs <= 1.1)],
+          ['cache hit iso-channel / Nx floor, as source', ratio(hitTs.medianMs / ts.medianMs), '≤ 1.10', passMiss(hitTs.medianMs / ts.medianMs <= 1.1)],
+          [`cache hit ${large} / Nx floor, as published`, ratio(largeJs.medianMs / js.medianMs), '≤ 1.10', passMiss(largeJs.medianMs / js.medianMs <= 1.1)],
+          [`cache hit ${large} / its raw Nix no-op, as published`, ratio(largeJs.medianMs / rawLarge.medianMs), '≤ 0.50', passMiss(largeJs.medianMs / rawLarge.medianMs <= 0.5)],
+        ],
+      ),
+      '',
+      ...details(stats),
+    );
+    report.verdicts.push(
+      { target: 'cache hit ≤ 1.10 × Nx floor, example (channel, daemon off, plugin as published)', measured: `${ms(hitJs.medianMs)} / ${ms(js.medianMs)} = ${ratio(hitJs.medianMs / js.medianMs)}`, limit: '≤ 1.10×', pass: hitJs.medianMs / js.medianMs <= 1.1, where: '§1 published' },
+      { target: 'cache hit ≤ 1.10 × Nx floor, NixOS-sized (channel, daemon off, plugin as published)', measured: `${ms(largeJs.medianMs)} / ${ms(js.medianMs)} = ${ratio(largeJs.medianMs / js.medianMs)}`, limit: '≤ 1.10×', pass: largeJs.medianMs / js.medianMs <= 1.1, where: '§1 published' },
+      { target: 'cache hit ≤ 0.5 × raw Nix no-op, NixOS-sized (channel, daemon off, plugin as published)', measured: `${ms(largeJs.medianMs)} / ${ms(rawLarge.medianMs)} = ${ratio(largeJs.medianMs / rawLarge.medianMs)}`, limit: '≤ 0.50×', pass: largeJs.medianMs / rawLarge.medianMs <= 0.5, where: '§1 published' },
+    );
+    out.push(phaseTable(w));
+  } catch (e) {
+    report.errors.push(`§1 plugin shapes: ${(e as Error).message}`);
+    out.push(`**Not measured:** ${errorLine(e)}`, '');
+  }
+  return out.join('\n');
+}
+
+/** Nx's own phase timings (NX_PERF_LOGGING=true), one run each: where the time of a run goes. */
+const PHASES: [string, RegExp][] = [
+  ['start plugin workers, load Nx\'s default plugins', /^loadDefaultNxPlugins$/],
+  ['load @nixiso/nx (in its worker)', /^Load Nx Plugin: @nixiso\/nx$/],
+  ['project graph (plugins loaded, createNodes, createDependencies)', /^createProjectGraphAsync$/],
+  ['@nixiso/nx createNodes', /^@nixiso\/nx:createNodes$/],
+  ['@nixiso/nx createDependencies', /^@nixiso\/nx:createDependencies$/],
+  ['hash tasks (inputs, runtime inputs)', /^hashMultipleTasks$/],
+  ['run the task (fork executor, run it)', /^task-execution$/],
+];
+
+const GRAPH_PHASES: [string, RegExp][] = [
+  ['start plugin workers, load Nx\'s default plugins', /^loadDefaultNxPlugins$/],
+  ['load @nixiso/nx (in its worker)', /^Load Nx Plugin: @nixiso\/nx$/],
+  ['createNodes of all plugins (build-project-configs)', /^build-project-configs$/],
+  ['@nixiso/nx createNodes', /^@nixiso\/nx:createNodes$/],
+  ['createDependencies of all plugins', /^createDependencies$/],
+  ['@nixiso/nx createDependencies', /^@nixiso\/nx:createDependencies$/],
+  ['project graph in all', /^createProjectGraphAsync$/],
+];
+
+function phases(ws: TestWorkspace, command: string, manifest?: string): { total: number; phases: Map<string, number>; executorMs?: number } {
+  const r = mustSh(ws, command, { ...benchEnv(false), NX_PERF_LOGGING: 'true' });
+  const found = new Map<string, number>();
+  let executorMs: number | undefined;
+  if (manifest && existsSync(join(ws.root, manifest))) executorMs = JSON.parse(readFileSync(join(ws.root, manifest), 'utf8')).durationMs;
+  for (const match of r.output.matchAll(/Time taken for '([^']+)' ([\d.]+)ms/g)) {
+    const [, name, value] = match;
+    // Some marks are logged twice (measure and its parent); keep the largest.
+    found.set(name, Math.max(found.get(name) ?? 0, Number(value)));
+  }
+  return { total: r.ms, phases: found, executorMs };
+}
+
+/**
+ * With the daemon on, what @nixiso/nx's postTasksExecution hook costs each
+ * run, from the daemon's log: Nx starts a plugin worker for it and stops the
+ * worker after the hook.
+ */
+function daemonHookCost(ws: TestWorkspace, command: string): { hookMs?: number; workerStartMs?: number } {
+  const env = benchEnv(true);
+  try {
+    mustSh(ws, `${NX} daemon --start`, env);
+    mustSh(ws, command, env);
+    mustSh(ws, command, env);
+    const logFile = join(ws.root, '.nx/workspace-data/d/daemon.log');
+    const text = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+    const last = (re: RegExp) => {
+      const all = [...text.matchAll(re)];
+      return all.length ? Number(all[all.length - 1][1]) : undefined;
+    };
+    return {
+      hookMs: last(/Time taken for '@nixiso\/nx:postTasksExecution' ([\d.]+)ms/g),
+      workerStartMs: last(/Time taken for 'start-plugin-worker:@nixiso\/nx' ([\d.]+)ms/g),
+    };
+  } finally {
+    sh(ws, `${NX} daemon --stop`, env);
+  }
+}
+
+function phaseTable(w: ImageWorkspaces): string {
+  const large = 'iso-channel-nixos-sized';
+  const runs: [string, TestWorkspace, string][] = [
+    ['hit, source', w.ws, `${NX} run iso-channel:build:offline`],
+    ['hit, published', w.published as TestWorkspace, `${NX} run iso-channel:build:offline`],
+    ['miss, source', w.ws, `${NX} run iso-channel:build:offline --skip-nx-cache`],
+    ['miss, published', w.published as TestWorkspace, `${NX} run iso-channel:build:offline --skip-nx-cache`],
+    [`miss ${large}, source`, w.ws, `${NX} run ${large}:build:offline --skip-nx-cache`],
+    ['trivial, published', w.published as TestWorkspace, `${NX} run bench-floor:noop`],
+  ];
+  const measured = runs.map(([name, ws, command]) => ({
+    name,
+    ...phases(ws, command, /--skip-nx-cache/.test(command) ? `dist/${/run ([\w-]+):/.exec(command)?.[1] === large ? `bench/${large}` : 'examples/iso-channel'}/manifest.json` : undefined),
+    ...(/build:offline$/.test(command) ? daemonHookCost(ws, command) : {}),
+  }));
+  const value = (m: (typeof measured)[number], re: RegExp) => {
+    const hits = [...m.phases].filter(([k]) => re.test(k)).map(([, v]) => v);
+    return hits.length ? ms(Math.max(...hits)) : '–';
+  };
+  return [
+    '',
+    'Nx\'s own phase timings for iso-channel (NX_PERF_LOGGING=true, daemon off, one run each; phases overlap, plugin workers load in parallel):',
+    '',
+    table(
+      ['phase', ...measured.map((m) => m.name)],
+      [
+        ...PHASES.map(([label, re]) => [label, ...measured.map((m) => value(m, re))]),
+        ['executor\'s own build() incl. Nix (manifest durationMs)', ...measured.map((m) => (m.executorMs === undefined ? '–' : ms(m.executorMs)))],
+        ['whole command (wall)', ...measured.map((m) => ms(m.total))],
+        ['daemon on: @nixiso/nx postTasksExecution per run (daemon log)', ...measured.map((m) => ('hookMs' in m && m.hookMs !== undefined ? ms(m.hookMs) : '–'))],
+        ['daemon on: of which starting its plugin worker', ...measured.map((m) => ('workerStartMs' in m && m.workerStartMs !== undefined ? ms(m.workerStartMs) : '–'))],
+      ],
+    ),
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2: executor overhead
+
+function executorSection(s: Settings, w: ImageWorkspaces, report: Report): void {
+  const { ws, images } = w;
+  const out: string[] = [
+    '## 2. Executor overhead on a miss',
+    '',
+    '`nx run <image>:build:offline --skip-nx-cache` against the raw Nix command the executor printed, both on a warm Nix store ' +
+      '(the image is built: Nix evaluates and finds the output valid). Daemon off (the default under CI). Two trivial uncached ' +
+      'targets give Nx\'s own cost per run: `bench-floor:noop` (`nx:run-commands`, which Nx runs in its own process) and ' +
+      '`bench-floor:exec` (a local executor that returns at once: Nx forks a process and loads the executor, as for nixiso\'s).',
+    '',
+    'Target: executor overhead = (image run − trivial run-commands run) − raw Nix ≤ 0.05 × raw + 150 ms, i.e. ' +
+      'image run − trivial run ≤ 1.05 × raw + 150 ms. Nx\'s fork of any executor (exec − noop) counts against nixiso here, ' +
+      'because building through a plugin executor rather than a run-commands target is nixiso\'s choice.',
+    '',
+  ];
+  const env = benchEnv(false);
+  for (const x of [ws, w.published, w.absent]) if (x) sh(x, `${NX} daemon --stop`, env);
+  for (const layout of s.layouts) {
+    // The NixOS-sized miss (does the overhead grow with evaluation?) is measured for the channel layout of the full run only.
+    const subjects = images.filter((i) => i.layout === layout && (i.size === 'example' || (!s.quick && layout === 'channel')));
+    const withPublished = layout === 'channel' && w.published;
+    try {
+      const commands: BenchCommand[] = [
+        { name: 'trivial run-commands target', command: `${NX} run bench-floor:noop --skip-nx-cache` },
+        { name: 'trivial executor target', command: `${NX} run bench-floor:exec --skip-nx-cache` },
+      ];
+      for (const i of subjects) {
+        commands.push(
+          { name: `nx run ${i.project}:build:offline --skip-nx-cache`, command: `${NX} run ${i.project}:build:offline --skip-nx-cache` },
+          { name: `raw Nix ${i.project}`, command: `cd ${i.root} && ${i.raw}` },
+        );
+      }
+      if (layout === 'channel') {
+        commands.push({ name: 'the same nix-build as an nx:run-commands target', command: `${NX} run bench-floor:nix --skip-nx-cache` });
+      }
+      if (withPublished) {
+        const pub = (w.published as TestWorkspace).root;
+        commands.push(
+          { name: 'trivial run-commands target, as published', command: `cd ${pub} && ${NX} run bench-floor:noop --skip-nx-cache` },
+          { name: 'trivial executor target, as published', command: `cd ${pub} && ${NX} run bench-floor:exec --skip-nx-cache` },
+          { name: 'nx run iso-channel:build:offline --skip-nx-cache, as published', command: `cd ${pub} && ${NX} run iso-channel:build:offline --skip-nx-cache` },
+        );
+      }
+      log(`2. executor overhead, ${layout}`);
+      const stats = group(report, ws, `miss-${layout}`, commands, env, s.miss);
+      const rows: string[][] = [];
+      const judge = (label: string, nx: Stat, raw: Stat, floor: Stat, exec: Stat, verdictLabel: string) => {
+        const limit = 1.05 * raw.medianMs + 150;
+        const net = nx.medianMs - floor.medianMs;
+        const pass = net <= limit;
+        rows.push([
+          label,
+          ms(raw.medianMs),
+          ms(nx.medianMs),
+          ms(exec.medianMs - floor.medianMs),
+          ms(nx.medianMs - exec.medianMs - raw.medianMs),
+          ms(net),
+          ms(limit),
+          passMiss(pass),
+        ]);
+        report.verdicts.push({
+          target: `executor overhead ≤ 1.05 × raw + 150 ms (${verdictLabel})`,
+          measured: `${ms(nx.medianMs)} − ${ms(floor.medianMs)} floor = ${ms(net)}; raw ${ms(raw.medianMs)}`,
+          limit: `≤ ${ms(limit)}`,
+          pass,
+          where: `§2 ${layout}`,
+        });
+        return pass;
+      };
+      const floor = pick(stats, 'trivial run-commands target');
+      const exec = pick(stats, 'trivial executor target');
+      let missed: ImageUnderTest | undefined;
+      for (const i of subjects) {
+        const nx = pick(stats, `nx run ${i.project}:build:offline --skip-nx-cache`);
+        const raw = pick(stats, `raw Nix ${i.project}`);
+        if (!judge(`${i.project}, as source`, nx, raw, floor, exec, `${i.project}, plugin as source`) && i.size === 'example') missed = i;
+      }
+      if (withPublished) {
+        const raw = pick(stats, 'raw Nix iso-channel');
+        judge(
+          'iso-channel, as published',
+          pick(stats, 'nx run iso-channel:build:offline --skip-nx-cache, as published'),
+          raw,
+          pick(stats, 'trivial run-commands target, as published'),
+          pick(stats, 'trivial executor target, as published'),
+          'iso-channel, plugin as published',
+        );
+      }
+      const runCommands = stats.find((x) => x.name === 'the same nix-build as an nx:run-commands target');
+      const runCommandsNote = runCommands
+        ? `The iso-channel nix-build as an \`nx:run-commands\` target (no plugin executor): ${ms(runCommands.medianMs)}, ` +
+          `${ms(runCommands.medianMs - floor.medianMs)} over the trivial run-commands target (limit ${ms(1.05 * pick(stats, 'raw Nix iso-channel').medianMs + 150)}).`
+        : '';
+      out.push(
+        `### ${layout} layout`,
+        '',
+        statTable(stats),
+        '',
+        ...(runCommandsNote ? [runCommandsNote, ''] : []),
+        table(['image', 'raw Nix', 'nx run --skip-nx-cache', 'Nx fork of an executor (exec − noop)', 'nixiso executor beyond raw (nx − exec − raw)', 'nx − noop', 'limit 1.05 × raw + 150 ms', 'result'], rows),
+        '',
+        ...details(stats),
+      );
+      if (s.profile && missed) {
+        profileOnce(report, ws, `uncached run of ${missed.project}, plugin as source (daemon off)`, `${NX} run ${missed.project}:build:offline --skip-nx-cache`, env);
+        if (withPublished) profileOnce(report, w.published as TestWorkspace, `uncached run of iso-channel, plugin as published (daemon off)`, `${NX} run iso-channel:build:offline --skip-nx-cache`, env);
+      }
+    } catch (e) {
+      report.errors.push(`§2 ${layout}: ${(e as Error).message}`);
+      out.push(`### ${layout} layout`, '', `**Not measured:** ${errorLine(e)}`, '');
+    }
+  }
+  report.sections.push(out.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5: proposed fixes, prototyped
+
+/** A copy of a workspace (its Nx cache included, so cache hits stay hits) with the plugin patches applied. */
+function patchedCopy(ws: TestWorkspace, report: Report): { ws: TestWorkspace; applied: string[]; skipped: string[] } {
+  const root = mkdtempSync(join(tmpdir(), 'nixiso-ws-patched-'));
+  rmSync(root, { recursive: true });
+  cpSync(ws.root, root, { recursive: true, verbatimSymlinks: true });
+  rmSync(join(root, '.nx/workspace-data'), { recursive: true, force: true });
+  report.workspaces.push(root);
+  const copy: TestWorkspace = { ...ws, root, git: (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@nixiso.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@nixiso.invalid' } }).stdout };
+  const outcomes = applyPatches(join(root, 'packages/nixiso'));
+  copy.git('commit', '-qam', 'prototype of the proposed fixes');
+  return { ws: copy, applied: outcomes.filter((o) => o.applied).map((o) => o.patch.id), skipped: outcomes.filter((o) => !o.applied).map((o) => o.patch.id) };
+}
+
+function prototypeSection(s: Settings, w: ImageWorkspaces, report: Report): void {
+  const out: string[] = [
+    '## 5. Proposed plugin fixes, prototyped',
+    '',
+    'The fixes proposed in the findings, applied as text patches (tools/bench/src/prototype.ts) to a copy of the workspace of §1 ' +
+      '(plugin as source; its Nx cache copied too, so hits stay hits) — never to packages/nixiso. Before and after run interleaved in one group per daemon mode.',
+    '',
+  ];
+  try {
+    const before = w.ws;
+    const { ws: after, applied, skipped } = patchedCopy(before, report);
+    out.push(
+      table(
+        ['patch', 'applied', 'what it changes'],
+        PATCHES.map((p) => [p.id, applied.includes(p.id) ? 'yes' : '**no: the source changed, patch did not match**', p.description]),
+      ),
+      '',
+    );
+    if (skipped.length) report.errors.push(`§5: patches not applied (source changed): ${skipped.join(', ')}`);
+    for (const daemon of [false, true]) {
+      const env = benchEnv(daemon);
+      const mode = daemon ? 'daemon on' : 'daemon off';
+      try {
+        for (const x of [before, after]) mustSh(x, `${NX} daemon ${daemon ? '--start' : '--stop'}`, env);
+        const commands: BenchCommand[] = [];
+        for (const [label, x] of [['before', before], ['after', after]] as const) {
+          commands.push(
+            { name: `trivial cached target, ${label}`, command: `cd ${x.root} && ${NX} run bench-floor:noop` },
+            { name: `cache hit iso-channel, ${label}`, command: `cd ${x.root} && ${NX} run iso-channel:build:offline` },
+          );
+        }
+        log(`5. prototype, ${mode}`);
+        const runs = { runs: 3, warmup: 1, rounds: 3 };
+        const stats = group(report, before, `prototype-${daemon ? 'daemon' : 'no-daemon'}`, commands, env, runs);
+        for (const c of commands.filter((x) => x.name.startsWith('cache hit'))) assertCacheHit(before, c.command, env);
+        const row = (what: string) => {
+          const b = pick(stats, `${what}, before`);
+          const a = pick(stats, `${what}, after`);
+          return [what, ms(b.medianMs), ms(a.medianMs), ms(b.medianMs - a.medianMs), ratio(a.medianMs / b.medianMs)];
+        };
+        const floorAfter = pick(stats, 'trivial cached target, after').medianMs;
+        const hitAfter = pick(stats, 'cache hit iso-channel, after').medianMs;
+        out.push(
+          `### ${mode}`,
+          '',
+          statTable(stats),
+          '',
+          table(['median', 'before', 'after', 'saved', 'after / before'], [row('trivial cached target'), row('cache hit iso-channel')]),
+          '',
+          `After the fixes: cache hit iso-channel / Nx floor = ${ratio(hitAfter / floorAfter)} (target ≤ 1.10).`,
+          '',
+          ...details(stats),
+        );
+      } catch (e) {
+        report.errors.push(`§5 ${mode}: ${(e as Error).message}`);
+        out.push(`### ${mode}`, '', `**Not measured:** ${errorLine(e)}`, '');
+      } finally {
+        if (daemon) for (const x of [before, after]) sh(x, `${NX} daemon --stop`, env);
+      }
+    }
+  } catch (e) {
+    report.errors.push(`§5: ${(e as Error).message}`);
+    out.push(`**Not measured:** ${errorLine(e)}`, '');
+  }
+  report.sections.push(out.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3: project graph
+
+function graphSection(s: Settings, report: Report): void {
+  const g = s.graph;
+  const out: string[] = [
+    '## 3. Project graph',
+    '',
+    `\`nx show projects\` with NX_DAEMON=false and \`nx reset\` before every run (hyperfine --prepare, not timed), with ` +
+      `${g.modules} shared module projects (modules/mod-NN: default.nix + project.json) and N image projects ` +
+      '(images/img-NNNN: the examples\' generator output, every 4th a flake, each importing 3 modules by relative path). ' +
+      `N = 0 is the fixed cost (plugin and modules only).${s.published ? ' The same files in a second workspace with the plugin as published, interleaved in the same group.' : ''}`,
+    '',
+    'Per image the graph costs about a millisecond while one run costs seconds, so wall-clock medians cannot show the shape of the ' +
+      'growth. Linearity is therefore judged on the graph work that depends on N, from Nx\'s own phase marks (NX_PERF_LOGGING, one ' +
+      'run per size after `nx reset`): createNodes of all plugins plus createDependencies of all plugins.',
+    '',
+  ];
+  const env = benchEnv(false);
+  const layout = { modules: g.modules, flakeEvery: 4, importsPerImage: 3 };
+  const shapes: { label: string; ws: TestWorkspace }[] = [];
+  try {
+    const source = createTestWorkspace({});
+    report.workspaces.push(source.root);
+    shapes.push({ label: 'as source', ws: source });
+    if (s.published) {
+      const published = createTestWorkspace({});
+      report.workspaces.push(published.root);
+      reshapePlugin(published, REPO, 'published');
+      shapes.push({ label: 'as published', ws: published });
+    }
+    log(`graph workspaces ${shapes.map((x) => x.ws.root).join(' ')}`);
+    const points: { n: number; shape: string; stat: Stat; projects: number; work?: number; own?: number; phases: Map<string, number> }[] = [];
+    let written = 0;
+    for (const n of g.sizes) {
+      const files = graphProjects(REPO, { ...layout, images: n }, written);
+      for (const { ws } of shapes) {
+        for (const [path, content] of Object.entries(files)) ws.write(path, content);
+        ws.git('add', '-A');
+        ws.git('commit', '-qm', `${n} images`, '--allow-empty');
+      }
+      written = n;
+      const listed = new Map<string, number>();
+      for (const { label, ws } of shapes) {
+        const text = mustSh(ws, `${NX} reset >/dev/null && ${NX} show projects --json`, env).output;
+        const names = JSON.parse(text.slice(text.indexOf('['), text.lastIndexOf(']') + 1)) as string[];
+        const imageCount = names.filter((name) => name.startsWith('img-')).length;
+        if (imageCount !== n) throw new Error(`nx show projects (${label}) lists ${imageCount} image projects, expected ${n}`);
+        listed.set(label, names.length);
+      }
+      log(`3. project graph, ${n} images`);
+      const stats = hyperfine(
+        shapes.map(({ label, ws }) => ({ name: `${n} images, ${label}`, command: `cd ${ws.root} && ${NX} show projects`, prepare: `cd ${ws.root} && ${NX} reset` })),
+        { cwd: shapes[0].ws.root, env, runs: g.runs, warmup: g.warmup, rounds: g.runs, jsonDir: report.jsonDir, id: `graph-${n}` },
+      );
+      shapes.forEach(({ label, ws }, k) => {
+        const measured = g.phases ? phases(ws, `${NX} reset >/dev/null 2>&1 && ${NX} show projects`).phases : new Map<string, number>();
+        const get = (name: string) => measured.get(name);
+        const nodes = get('build-project-configs');
+        const deps = get('createDependencies');
+        const own = (get('@nixiso/nx:createNodes') ?? 0) + (get('@nixiso/nx:createDependencies') ?? 0);
+        points.push({
+          n,
+          shape: label,
+          stat: stats[k],
+          projects: listed.get(label) ?? 0,
+          work: nodes !== undefined && deps !== undefined ? nodes + deps : undefined,
+          own: measured.size ? own : undefined,
+          phases: measured,
+        });
+      });
+    }
+    out.push(statTable(points.map((p) => p.stat)), '');
+    for (const { label } of shapes) {
+      const own = points.filter((p) => p.shape === label);
+      const base = own.find((p) => p.n === 0);
+      const largest = own[own.length - 1];
+      const withWork = own.filter((p) => p.work !== undefined);
+      const fit = linearFit(withWork.map((p) => ({ x: p.n, y: p.work as number })));
+      const previous = withWork[withWork.length - 2];
+      const last = withWork[withWork.length - 1];
+      const workBase = withWork.find((p) => p.n === 0)?.work ?? 0;
+      const perImage = (p?: (typeof own)[number]) => (p && p.n > 0 && p.work !== undefined ? (p.work - workBase) / p.n : NaN);
+      const growth = perImage(last) / perImage(previous);
+      const linear = withWork.length >= 3 && fit.r2 >= 0.95 && (!Number.isFinite(growth) || growth <= 1.5);
+      out.push(
+        `### Plugin ${label}`,
+        '',
+        table(
+          ['images', 'projects listed', 'wall median', 'wall ms per image above N=0', 'N-dependent graph work', 'its ms per image above N=0', 'of which @nixiso/nx createNodes + createDependencies'],
+          own.map((p) => [
+            p.n,
+            p.projects,
+            ms(p.stat.medianMs),
+            base && p.n > 0 ? ((p.stat.medianMs - base.stat.medianMs) / p.n).toFixed(2) : '',
+            p.work === undefined ? '–' : ms(p.work),
+            p.n > 0 && p.work !== undefined ? perImage(p).toFixed(2) : '',
+            p.own === undefined ? '–' : ms(p.own),
+          ]),
+        ),
+        '',
+        withWork.length >= 3
+          ? `N-dependent graph work, least-squares line: ${ms(fit.intercept)} + ${fit.slope.toFixed(2)} ms × N (R² = ${fit.r2.toFixed(3)}); ` +
+              `its cost per image at ${last.n} images is ${growth.toFixed(2)}× that at ${previous.n}. ` +
+              `Linear means R² ≥ 0.95 and that factor ≤ 1.5: ${linear ? 'yes' : '**no**'}.`
+          : '(Too few sizes with phase marks to judge linearity.)',
+        '',
+      );
+      if (largest.n >= 500) {
+        const pass = largest.stat.medianMs <= 2000;
+        report.verdicts.push({ target: `graph, ${largest.n} images ≤ 2 s (daemon off, plugin ${label})`, measured: ms(largest.stat.medianMs), limit: '≤ 2 s', pass, where: '§3' });
+      } else {
+        out.push(`(Sizes up to ${largest.n} only in this run: the 500-image target is judged by the full run.)`, '');
+      }
+      if (withWork.length >= 3) {
+        report.verdicts.push({
+          target: `graph grows no worse than linearly (plugin ${label})`,
+          measured: `R² ${fit.r2.toFixed(3)}; per image ×${growth.toFixed(2)} from ${previous.n} to ${last.n}`,
+          limit: 'R² ≥ 0.95, ×≤ 1.5',
+          pass: linear,
+          where: '§3',
+        });
+      }
+    }
+    const biggest = points.filter((p) => p.n === g.sizes[g.sizes.length - 1] && p.phases.size);
+    if (biggest.length) {
+      const phaseValue = (m: Map<string, number>, re: RegExp) => {
+        const hits = [...m].filter(([k]) => re.test(k)).map(([, v]) => v);
+        return hits.length ? ms(Math.max(...hits)) : '–';
+      };
+      out.push(
+        `Nx's phase marks at ${biggest[0].n} images (one run after \`nx reset\`; phases overlap):`,
+        '',
+        table(['phase', ...biggest.map((p) => p.shape)], GRAPH_PHASES.map(([name, re]) => [name, ...biggest.map((p) => phaseValue(p.phases, re))])),
+        '',
+      );
+    }
+  } catch (e) {
+    report.errors.push(`§3: ${(e as Error).message}`);
+    out.push(`**Not measured:** ${errorLine(e)}`, '');
+  }
+  report.sections.push(out.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4: generator
+
+const GENERATOR_LAYOUTS = [
+  { name: 'channel', flags: [] as string[] },
+  { name: 'flake', flags: ['--flake'] },
+  { name: 'channel + home-manager', flags: ['--homeManager'] },
+  { name: 'flake + home-manager', flags: ['--flake', '--homeManager'] },
+];
+
+function summary(values: number[]): { mean: number; median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return {
+    mean: values.reduce((a, b) => a + b, 0) / values.length,
+    median: sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2,
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+  };
+}
+
+/** `nx g @nixiso:image` `count` times, cycling through the layouts; wall time of each call. */
+function generateLoop(ws: TestWorkspace, prefix: string, count: number, env: NodeJS.ProcessEnv, collection = '@nixiso'): { layout: string; ms: number }[] {
+  const times: { layout: string; ms: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const layout = GENERATOR_LAYOUTS[i % GENERATOR_LAYOUTS.length];
+    const dir = `images/${prefix}-${String(i).padStart(2, '0')}`;
+    const r = mustSh(ws, `${NX} g ${collection}:image ${dir} ${layout.flags.join(' ')} --no-interactive`, env);
+    if (!existsSync(join(ws.root, dir, 'configuration.nix'))) throw new Error(`nx g wrote no ${dir}/configuration.nix:\n${r.output}`);
+    times.push({ layout: layout.name, ms: r.ms });
+    if ((i + 1) % 10 === 0) log(`4. generator (${prefix}): ${i + 1}/${count} images`);
+  }
+  return times;
+}
+
+async function generatorSection(s: Settings, report: Report): Promise<void> {
+  const n = s.generator.images;
+  const m = s.generator.otherModes;
+  const out: string[] = [
+    '## 4. Generator',
+    '',
+    `${n} images generated one \`nx g\` at a time in a fresh workspace (plugin as source, NX_DAEMON=false), cycling through the ` +
+      'four layouts: `nx g @nixiso:image images/gen-NN [--flake] [--homeManager] --no-interactive`, each call timed from process ' +
+      'start to exit (a timed loop: hyperfine cannot give every run its own directory).' +
+      (m ? ` Then ${m} more with the daemon on, and ${m} in a workspace with the plugin as published (daemon off).` : '') +
+      ' The in-process rows call the generator function on an in-memory tree of the same workspace (no Nx start, nothing ' +
+      'written): the plugin\'s own share.',
+    '',
+  ];
+  try {
+    const ws = createTestWorkspace({});
+    report.workspaces.push(ws.root);
+    log(`generator workspace ${ws.root}`);
+    const times = generateLoop(ws, 'gen', n, benchEnv(false));
+    const row = (label: string, values: number[]) => {
+      const st = summary(values);
+      return [label, values.length, ms(st.median), ms(st.mean), ms(st.min), ms(st.max)];
+    };
+    const rows = [row('all, daemon off, as source', times.map((t) => t.ms))];
+    for (const layout of GENERATOR_LAYOUTS) rows.push(row(`  ${layout.name}`, times.filter((t) => t.layout === layout.name).map((t) => t.ms)));
+    const fifth = Math.max(1, Math.floor(n / 5));
+    rows.push(row(`  first ${fifth}`, times.slice(0, fifth).map((t) => t.ms)), row(`  last ${fifth} (workspace has ${n - fifth}+ images)`, times.slice(-fifth).map((t) => t.ms)));
+    const mean = summary(times.map((t) => t.ms)).mean;
+    report.verdicts.push({ target: 'generator ≤ 1 s per image (daemon off, plugin as source)', measured: `mean ${ms(mean)} per \`nx g\``, limit: '≤ 1 s', pass: mean <= 1000, where: '§4' });
+    if (m) {
+      const daemonEnv = benchEnv(true);
+      mustSh(ws, `${NX} daemon --start`, daemonEnv);
+      try {
+        const daemonTimes = generateLoop(ws, 'gen-daemon', m, daemonEnv).map((t) => t.ms);
+        rows.push(row('daemon on, as source', daemonTimes));
+        const dm = summary(daemonTimes).mean;
+        report.verdicts.push({ target: 'generator ≤ 1 s per image (daemon on, plugin as source)', measured: `mean ${ms(dm)} per \`nx g\``, limit: '≤ 1 s', pass: dm <= 1000, where: '§4' });
+      } finally {
+        sh(ws, `${NX} daemon --stop`, daemonEnv);
+      }
+      const published = createTestWorkspace({});
+      report.workspaces.push(published.root);
+      reshapePlugin(published, REPO, 'published');
+      // The `@nixiso` collection is this repository's tsconfig alias; users have the package name.
+      const publishedTimes = generateLoop(published, 'gen', m, benchEnv(false), '@nixiso/nx').map((t) => t.ms);
+      rows.push(row('daemon off, as published', publishedTimes));
+      const pm = summary(publishedTimes).mean;
+      report.verdicts.push({ target: 'generator ≤ 1 s per image (daemon off, plugin as published)', measured: `mean ${ms(pm)} per \`nx g\``, limit: '≤ 1 s', pass: pm <= 1000, where: '§4' });
+    }
+
+    // In process: the generator function alone, on the workspace as it now is.
+    const { FsTree } = require('nx/src/generators/tree') as typeof import('nx/src/generators/tree');
+    const { imageGenerator } = require(join(ws.root, 'packages/nixiso/src/generators/image/image')) as typeof import('../../packages/nixiso/src/generators/image/image');
+    const tree = new FsTree(ws.root, false);
+    const inProcess: number[] = [];
+    const previousCwd = process.cwd();
+    process.chdir(ws.root);
+    try {
+      for (let i = 0; i < n; i++) {
+        const layout = GENERATOR_LAYOUTS[i % GENERATOR_LAYOUTS.length];
+        const started = process.hrtime.bigint();
+        await imageGenerator(tree, { directory: `images/mem-${String(i).padStart(2, '0')}`, flake: layout.flags.includes('--flake'), homeManager: layout.flags.includes('--homeManager') });
+        inProcess.push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+    } finally {
+      process.chdir(previousCwd);
+    }
+    const later = summary(inProcess.slice(1));
+    rows.push(['in process, first call', 1, `${inProcess[0].toFixed(1)} ms`, '', '', '']);
+    rows.push(['in process, later calls', n - 1, `${later.median.toFixed(1)} ms`, `${later.mean.toFixed(1)} ms`, `${later.min.toFixed(1)} ms`, `${later.max.toFixed(1)} ms`]);
+    out.push(table(['per image', 'calls', 'median', 'mean', 'min', 'max'], rows), '');
+  } catch (e) {
+    report.errors.push(`§4: ${(e as Error).message}`);
+    out.push(`**Not measured:** ${errorLine(e)}`, '');
+  }
+  report.sections.push(out.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function profileOnce(report: Report, ws: TestWorkspace, title: string, command: string, env: NodeJS.ProcessEnv, noWarmUp = false): void {
+  try {
+    if (!noWarmUp) sh(ws, command, env); // the profiled run is a repeat, like the measured ones
+    const dir = mkdtempSync(join(tmpdir(), 'nixiso-bench-prof-'));
+    report.profiles.push(profileCommand(title, command, ws.root, env, dir));
+    log(`profiled: ${title} (${dir})`);
+  } catch (e) {
+    report.errors.push(`profile of ${title}: ${(e as Error).message}`);
+  }
+}
+
+const sectionNumber = (markdown: string) => Number(/^## (\d+)\./.exec(markdown)?.[1] ?? 99);
+
+function render(report: Report): string {
+  const s = report.settings;
+  const durationMs = report.durationMs ?? 0;
+  const m = machine();
+  const v = versions(REPO);
+  const findingsFile = join(__dirname, 'findings.md');
+  const findings = existsSync(findingsFile) && !s.quick ? readFileSync(findingsFile, 'utf8').trim() : '';
+  const lines = [
+    '# nixiso benchmarks',
+    '',
+    `Generated by \`npm run bench\` (tools/bench/run.sh → tools/bench/bench.ts${s.quick ? ' --quick' : ''}) on ${report.started.toISOString()}, ` +
+      `in ${ms(durationMs)}. Numbers and verdicts are regenerated by every run; the analysis at the end (tools/bench/findings.md) ` +
+      'is written by hand against a particular run. This report lives in tools/bench/, not docs/ as issue 8 suggested, because ' +
+      'the repository\'s top level is fixed.',
+    '',
+    '## Machine and versions',
+    '',
+    table(
+      ['', ''],
+      [
+        ['cores (nproc)', m.cores],
+        ['CPU', m.cpu],
+        ['memory', m.memory],
+        ['kernel', m.kernel],
+        ['load average (1/5/15 min) at start', report.loadBefore],
+        ['load average at end', report.loadAfter ?? load()],
+        ['node', v.node],
+        ['nx', v.nx],
+        ['nix', v.nix],
+        ['hyperfine', v.hyperfine],
+        ['git', v.git],
+        ['nixiso (this repository)', v.nixiso],
+      ],
+    ),
+    '',
+    '## Method',
+    '',
+    [
+      '- Workspaces come from `createTestWorkspace()` (tools/testing): a git repository with a copy of the plugin source resolved ' +
+        'through a tsconfig path — so Nx loads the plugin as TypeScript, transpiled by @swc-node in every process that loads it — ' +
+        'this repository\'s node_modules, the offline Nix stand-ins (tools/nix-fixtures) and the examples. ' +
+        (s.published
+          ? 'Key groups are repeated with the plugin "as published": compiled by tsc into node_modules/@nixiso/nx of a workspace without packages/nixiso, which is what users install.'
+          : 'The quick run does not measure the plugin as published.'),
+      '- Nx runs as `node_modules/.bin/nx` (what `npx nx` ends up running, without npx\'s own start-up), with NX_NO_CLOUD=true, ' +
+        'NX_TUI=false and NX_DAEMON set per group; the daemon is started with `nx daemon --start` and stopped after its group.',
+      '- Image builds use the `offline` configuration (stand-in nixpkgs and home-manager, `substituters = ""`). Raw baselines are ' +
+        'exactly the command lines the build executor printed (`> nix-build …` / `> nix …`), run from the project directory as the executor runs them.',
+      `- hyperfine: cache hits ${s.hit.warmup} warm-up + ${s.hit.runs} timed runs per command in ${s.hit.rounds} invocations that alternate ` +
+        `the order of the commands (a change of machine load then hits every command of a group alike); misses ${s.miss.warmup} + ${s.miss.runs} ` +
+        `in ${s.miss.rounds}; graph ${s.graph.warmup} + ${s.graph.runs} per size. Ratios divide medians of one group. ` +
+        `hyperfine's JSON exports: \`${report.jsonDir}\`.`,
+      '- user/sys columns are CPU time of the command and the children it waited for: Nx\'s detached plugin workers and the daemon ' +
+        'are not in them, so compare wall-clock times.',
+      `- The NixOS-sized configuration is the example plus ${s.modules} generated modules (tools/bench/src/synthetic.ts), each ` +
+        'declaring 12 typed options (bool, str, port, nullOr, enum, listOf, attrsOf, lines, and attrsOf submodule) under its own ' +
+        'prefix, setting an option of the next module, and under mkIf setting environment.variables, a systemd service and two ' +
+        'assertions, all of which the stand-in forces when it evaluates the image — about 22,000 options, as many as real NixOS declares. ' +
+        'The modules live inside that image project, so its cache hit also hashes that many more input files (the harder case for Nx).',
+      '- The machine\'s 2 cores are shared with whatever else runs on it; the load averages above say how quiet it was. Ratios ' +
+        'within a group are more trustworthy than absolute times.',
+    ].join('\n'),
+    '',
+    '## Targets',
+    '',
+    report.verdicts.length ? verdictTable(report.verdicts) : '(no target measured)',
+    '',
+    ...[...report.sections]
+      .sort((a, b) => sectionNumber(a) - sectionNumber(b))
+      .flatMap((section) => [section, '']),
+  ];
+  if (report.profiles.length) {
+    lines.push(
+      '## CPU profiles',
+      '',
+      'One run of the command with a V8 CPU profile from every Node process it starts (tools/bench/src/cpu-prof-hook.js, preloaded ' +
+        'through NODE_OPTIONS, since Node 20 refuses --cpu-prof there and Nx starts plugin workers with explicit arguments). ' +
+        '"JS/V8 busy" is sampled time not idle; Nx\'s native (Rust) threads are not sampled.',
+      '',
+      ...report.profiles.map(profileMarkdown),
+      '',
+    );
+  }
+  if (findings) lines.push(findings, '');
+  if (report.errors.length) {
+    lines.push('## Errors in this run', '', ...report.errors.map((e) => ['```', e.slice(0, 3000), '```'].join('\n')), '');
+  }
+  lines.push('## Duration of this run', '', ...report.timings.map((t) => `- ${t}`), '');
+  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help')) {
+    console.log(usage());
+    return;
+  }
+  const rerender = argv.indexOf('--rerender');
+  if (rerender >= 0) {
+    // Render a finished run again (e.g. after editing findings.md): --rerender <its JSON directory> [--out FILE]
+    const state = JSON.parse(readFileSync(join(argv[rerender + 1], 'report-state.json'), 'utf8'));
+    const report: Report = { ...state, started: new Date(state.started), settings: { ...state.settings, sections: new Set(state.settings.sections) } };
+    const outIndex = argv.indexOf('--out');
+    const out = outIndex >= 0 ? resolve(argv[outIndex + 1]) : report.settings.out;
+    writeFileSync(out, render(report));
+    console.log(`report: ${out}`);
+    return;
+  }
+  const s = parseArgs(argv);
+  if (!fixturesReady(REPO)) {
+    throw new Error('the offline stand-ins or the examples are missing (tools/nix-fixtures/nixpkgs/nixos/default.nix, examples/iso-channel, examples/iso-flake)');
+  }
+  requireNix();
+  const started = Date.now();
+  const report: Report = {
+    jsonDir: mkdtempSync(join(tmpdir(), 'nixiso-bench-json-')),
+    started: new Date(),
+    settings: s,
+    loadBefore: load(),
+    sections: [],
+    verdicts: [],
+    profiles: [],
+    errors: [],
+    timings: [],
+    workspaces: [],
+  };
+  const timed = async (name: string, body: () => void | Promise<void>) => {
+    const t = Date.now();
+    try {
+      await body();
+    } catch (e) {
+      report.errors.push(`${name}: ${(e as Error).stack ?? e}`);
+      report.sections.push(`## ${name}\n\n**Not measured:** ${errorLine(e)}`);
+    }
+    report.timings.push(`${name}: ${ms(Date.now() - t)}`);
+    log(`${name} done in ${ms(Date.now() - t)}`);
+  };
+  try {
+    if (s.sections.has(1) || s.sections.has(2) || s.sections.has(5)) {
+      let w: ImageWorkspaces | undefined;
+      await timed('setup: image workspaces and first builds', () => {
+        w = setUpImageWorkspaces(s, report);
+      });
+      if (w) {
+        const ready = w;
+        if (s.sections.has(1)) await timed('1. cache hit', () => cacheHitSection(s, ready, report));
+        if (s.sections.has(2)) await timed('2. executor overhead', () => executorSection(s, ready, report));
+        if (s.sections.has(5)) await timed('5. proposed fixes, prototyped', () => prototypeSection(s, ready, report));
+        for (const x of [ready.ws, ready.published, ready.absent]) if (x) sh(x, `${NX} daemon --stop`, benchEnv(false));
+      }
+    }
+    if (s.sections.has(3)) await timed('3. project graph', () => graphSection(s, report));
+    if (s.sections.has(4)) await timed('4. generator', () => generatorSection(s, report));
+  } finally {
+    report.durationMs = Date.now() - started;
+    report.loadAfter = load();
+    writeFileSync(join(report.jsonDir, 'report-state.json'), JSON.stringify({ ...report, settings: { ...s, sections: [...s.sections] } }, null, 2));
+    writeFileSync(s.out, render(report));
+    if (s.keep) console.log(`kept workspaces:\n${report.workspaces.join('\n')}`);
+    else for (const root of report.workspaces) cleanUp(root);
+  }
+  console.log(`\n${report.verdicts.map((v) => `${v.pass ? 'PASS' : 'MISS'}  ${v.target}: ${v.measured} (limit ${v.limit})`).join('\n')}`);
+  console.log(`\nreport: ${s.out} (${ms(Date.now() - started)})`);
+  if (report.errors.length) {
+    console.error(`\n${report.errors.length} error(s):\n${report.errors.map((e) => e.split('\n').slice(0, 8).join('\n')).join('\n---\n')}`);
+    process.exitCode = 1;
+  }
+}
+
+function cleanUp(root: string): void {
+  const real = realpathSync(root);
+  if (!real.startsWith(realpathSync(tmpdir()))) return;
+  sh({ root: real } as TestWorkspace, `${NX} daemon --stop`, benchEnv(false));
+  rmSync(real, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `npm run bench`: measures nixiso against its baselines (Nx's own floor, raw
+# Nix) in throw-away workspaces and writes tools/bench/benchmarks.md.
+#   bash tools/bench/run.sh            full run (~15 min on 2 cores)
+#   bash tools/bench/run.sh --quick    fewer runs and sizes (< 3 min); report to $TMPDIR
+#   bash tools/bench/run.sh --help     all options
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if [[ " $* " != *" --help "* ]]; then
+  bash tools/scripts/install-deps.sh >/dev/null
+  if ! command -v hyperfine >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y hyperfine
+  fi
+fi
+
+exec node -r @swc-node/register tools/bench/bench.ts "$@"
