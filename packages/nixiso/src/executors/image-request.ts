@@ -3,7 +3,8 @@
  * layout, flake reference, format, release and the Nix request that the pure
  * command builders turn into a command line.
  */
-import { type ExecutorContext, logger, type ProjectGraph } from '@nx/devkit';
+import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
+import { logger } from '../nx-runtime';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BACKENDS, type BackendId, FORMATS, findFormat } from '../nix/backends';

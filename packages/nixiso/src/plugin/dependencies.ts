@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import {
-  DependencyType,
-  type CreateDependencies,
-  type CreateDependenciesContext,
-  type ProjectConfiguration,
-  type RawProjectGraphDependency,
-} from '@nx/devkit';
+import type { CreateDependencies, CreateDependenciesContext, ProjectConfiguration, RawProjectGraphDependency } from '@nx/devkit';
+import { DependencyType } from '../nx-runtime';
 import { scanImports } from '../nix/scan-imports';
 
 /**

@@ -1,4 +1,5 @@
-import { type ExecutorContext, logger } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../nx-runtime';
 import { commandLine, nixEvalCommand } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
 import { runCommand } from '../../nix/run';
