@@ -7,4 +7,4 @@
 export { createNodes, createNodesV2 } from './plugin/nodes';
 export type { NixisoPluginOptions } from './plugin/nodes';
 export { createDependencies } from './plugin/dependencies';
-export { postTasksExecution } from './plugin/restore';
+export { postTasksExecution } from './plugin/post-tasks';

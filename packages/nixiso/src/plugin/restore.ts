@@ -3,14 +3,13 @@
  * cache (local or remote), including the out-link as a symlink into
  * /nix/store; if the store path is gone (garbage-collected, or the hit came
  * from another machine's cache) the link dangles and Nx still reports
- * success. After the tasks run, this hook checks every restored build
- * manifest and brings the image back: from the configured binary caches and
+ * success. After the tasks run, the task hook (post-tasks.ts) finds such
+ * hits and this module brings the image back: from the configured binary caches and
  * substituters (`nix-store --realise <store path>`), else by realising the
  * recorded derivation; if neither works it fails loudly.
  */
-import type { PostTasksExecution } from '@nx/devkit';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { sha256File } from '../executors/build/build.impl';
 import {
   binaryCacheProblems,
@@ -21,8 +20,6 @@ import {
 } from '../nix/binary-cache';
 import { type BuildManifest, manifestJson, parseManifest } from '../nix/manifest';
 import { capture, findExecutable } from '../nix/run';
-
-const CACHE_HIT = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
 
 export type RestoreAction = 'present' | 'relinked' | 'substituted' | 'rebuilt';
 
@@ -169,17 +166,20 @@ export async function restoreImage(
   return { project: manifest.project, action, warning: checked.warning };
 }
 
-export const postTasksExecution: PostTasksExecution<{ binaryCache?: BinaryCacheConfig }> = async (options, context) => {
+/** A cache hit whose restored manifest describes an image that is not in place. */
+export interface CacheHit {
+  manifestPath: string;
+  /** The build task, for the command that rebuilds it. */
+  taskId: string;
+}
+
+/** Brings back the images of these cache hits, saying what it did; throws naming every hit it could not. */
+export async function restoreCacheHits(hits: CacheHit[], binaryCache: BinaryCacheConfig | undefined, workspaceRoot: string): Promise<void> {
   const failures: string[] = [];
-  const cache = pullConfig(options?.binaryCache);
-  for (const result of Object.values(context.taskResults)) {
-    if (!CACHE_HIT.has(result.status)) continue;
-    const root = result.task.projectRoot;
-    if (!root) continue;
-    const manifestPath = join(context.workspaceRoot, 'dist', root, 'manifest.json');
-    if (!existsSync(manifestPath)) continue;
+  const cache = pullConfig(binaryCache);
+  for (const { manifestPath, taskId } of hits) {
     try {
-      const outcome = await restoreImage(manifestPath, context.workspaceRoot, cache, result.task.id);
+      const outcome = await restoreImage(manifestPath, workspaceRoot, cache, taskId);
       if (outcome.action !== 'present') {
         const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
         console.log(`nixiso: ${outcome.project}: image ${outcome.action}${outcome.from ? ` from ${outcome.from}` : ''} (${manifest.storePath})`);
@@ -190,4 +190,4 @@ export const postTasksExecution: PostTasksExecution<{ binaryCache?: BinaryCacheC
     }
   }
   if (failures.length) throw new Error(`nixiso: a cache hit did not yield its image:\n${failures.join('\n')}`);
-};
+}
