@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, TargetConfiguration } from '@nx/devkit';
-import { createNodesFromFiles } from '@nx/devkit';
+import { createNodesFromFiles } from '../nx-runtime';
 import type { BinaryCacheConfig } from '../nix/binary-cache';
 
 export interface NixisoPluginOptions {
@@ -52,9 +52,11 @@ function projectName(root: string, workspaceRoot: string): string {
 /**
  * Resolves `<nixpkgs>` and `<home-manager>` the way nix-build will, to their
  * real paths (channels are store paths, so a channel update changes them).
+ * One nix-instantiate for both: Nx runs this on every hash of a channel
+ * image, cache hits included. It stops at the first name it cannot find.
  */
 export const CHANNEL_FINGERPRINT =
-  'for c in nixpkgs home-manager; do p=$(nix-instantiate --find-file "$c" 2>/dev/null) && readlink -f "$p"; done; true';
+  'nix-instantiate --find-file nixpkgs home-manager 2>/dev/null | while IFS= read -r p; do readlink -f "$p"; done; true';
 
 type TargetInput = string | Record<string, unknown>;
 

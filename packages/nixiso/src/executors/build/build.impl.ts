@@ -1,4 +1,5 @@
-import { type ExecutorContext, logger } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../nx-runtime';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
@@ -94,6 +95,8 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   logger.info(`> ${commandLine(cmd)}`);
 
   const progress = usesJsonLog(cmd) ? showProgress(request.printBuildLogs) : undefined;
+  // For the manifest; asked while the build runs rather than after it.
+  const version = nixVersion(target.absRoot);
   const result = await runCommand(cmd, { cwd: target.absRoot, env: process.env, onStderrLine: progress?.line });
   const log = progress?.stop(result.exitCode === 0 && !result.interruptedBy);
   if (result.interruptedBy) {
@@ -120,8 +123,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   const images = findImageFiles(outPath, request.format.extension);
   if (!images.length) throw new NixisoError(`no ${request.format.extension} file in ${outPath}`);
   const imagePath = images[0];
-  const sha256 = await sha256File(imagePath);
-  const drvPath = built.drvPath ?? (await deriverOf(storePath, target.absRoot));
+  const [sha256, drvPath] = await Promise.all([sha256File(imagePath), built.drvPath ?? deriverOf(storePath, target.absRoot)]);
 
   let copiedTo: string | undefined;
   if (options.copyTo) {
@@ -146,7 +148,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
     imageFile: imagePath,
     sizeBytes: statSync(imagePath).size,
     sha256,
-    nixVersion: await nixVersion(target.absRoot),
+    nixVersion: await version,
     durationMs: Date.now() - started,
     ...(log ? { derivationsBuilt: buildCounts(log).done, derivationsSubstituted: substitutionCounts(log).done } : {}),
     builtAt: new Date().toISOString(),
