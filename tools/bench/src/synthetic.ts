@@ -160,7 +160,9 @@ export const NOOP_EXECUTOR = 'bench-noop-executor';
  * `nx:run-commands` command (Nx runs it in its own process), and `exec`, a
  * local executor that returns at once (Nx forks a process and loads the
  * executor, as for any plugin executor such as nixiso's). The executor is a
- * project of its own, resolved through a tsconfig path like the plugin.
+ * project of its own, resolved through a tsconfig path like the plugin. The
+ * same package has a generator, `noop`, that writes one small file: Nx's
+ * floor for `nx g`.
  */
 export function floorProjects(repoRoot: string, root: string, name: string): Files {
   const executorRoot = posix.join(posix.dirname(root), 'noop-executor');
@@ -192,7 +194,19 @@ export function floorProjects(repoRoot: string, root: string, name: string): Fil
     )}\n`,
     [posix.join(root, 'input.txt')]: 'input of the trivial targets\n',
     [posix.join(executorRoot, 'project.json')]: `${JSON.stringify({ name: NOOP_EXECUTOR, root: executorRoot }, null, 2)}\n`,
-    [posix.join(executorRoot, 'package.json')]: `${JSON.stringify({ name: NOOP_EXECUTOR, version: '0.0.0', executors: './executors.json' }, null, 2)}\n`,
+    [posix.join(executorRoot, 'package.json')]: `${JSON.stringify({ name: NOOP_EXECUTOR, version: '0.0.0', executors: './executors.json', generators: './generators.json' }, null, 2)}\n`,
+    [posix.join(executorRoot, 'generators.json')]: `${JSON.stringify(
+      { generators: { noop: { factory: './noop-generator.js', schema: './generator-schema.json', description: 'Writes one file.' } } },
+      null,
+      2,
+    )}\n`,
+    [posix.join(executorRoot, 'generator-schema.json')]: `${JSON.stringify(
+      { type: 'object', properties: { name: { type: 'string', $default: { $source: 'argv', index: 0 } } }, required: ['name'] },
+      null,
+      2,
+    )}\n`,
+    [posix.join(executorRoot, 'noop-generator.js')]:
+      "module.exports = async function noop(tree, options) {\n  tree.write(`generated/${options.name}.txt`, 'generated\\n');\n};\n",
     [posix.join(executorRoot, 'executors.json')]: `${JSON.stringify(
       { executors: { noop: { implementation: './noop.js', schema: './schema.json', description: 'Returns success at once.' } } },
       null,
