@@ -15,11 +15,20 @@ import type { CacheHit } from './restore';
 
 const CACHE_HIT = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
 
+/** Whether `outLink` is a symlink to `storePath`. */
+export function linksTo(outLink: string, storePath: string): boolean {
+  try {
+    return readlinkSync(outLink) === storePath;
+  } catch {
+    return false; // missing, or not a symlink
+  }
+}
+
 /** Whether the manifest's image is in the store and its out-link points at it; false also when the manifest cannot be read. */
 function imageInPlace(manifestPath: string, workspaceRoot: string): boolean {
   try {
     const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
-    return existsSync(manifest.storePath) && readlinkSync(resolve(workspaceRoot, manifest.outLink)) === manifest.storePath;
+    return existsSync(manifest.storePath) && linksTo(resolve(workspaceRoot, manifest.outLink), manifest.storePath);
   } catch {
     return false; // restore.ts reads it again and says what is wrong
   }

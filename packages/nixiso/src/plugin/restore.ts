@@ -8,7 +8,7 @@
  * substituters (`nix-store --realise <store path>`), else by realising the
  * recorded derivation; if neither works it fails loudly.
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { sha256File } from '../executors/build/build.impl';
 import {
@@ -20,6 +20,7 @@ import {
 } from '../nix/binary-cache';
 import { type BuildManifest, manifestJson, parseManifest } from '../nix/manifest';
 import { capture, findExecutable } from '../nix/run';
+import { linksTo } from './post-tasks';
 
 export type RestoreAction = 'present' | 'relinked' | 'substituted' | 'rebuilt';
 
@@ -42,11 +43,7 @@ export function pullConfig(binaryCache: BinaryCacheConfig | undefined, env: Node
 }
 
 function pointLink(outLink: string, storePath: string): boolean {
-  try {
-    if (lstatSync(outLink).isSymbolicLink() && readlinkSync(outLink) === storePath) return false;
-  } catch {
-    // missing
-  }
+  if (linksTo(outLink, storePath)) return false;
   rmSync(outLink, { force: true, recursive: true });
   mkdirSync(dirname(outLink), { recursive: true });
   symlinkSync(storePath, outLink);
