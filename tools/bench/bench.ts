@@ -678,6 +678,75 @@ function executorSection(s: Settings, w: ImageWorkspaces, report: Report): void 
 }
 
 // ---------------------------------------------------------------------------------------------
+// §5 and §6: one plugin against another
+
+/** The trivial cached target and the example's cache hit: what every run of §5 and §6 measures. */
+const CACHED: [string, string][] = [
+  ['trivial cached target', `${NX} run bench-floor:noop`],
+  ['cache hit iso-channel', `${NX} run iso-channel:build:offline`],
+];
+
+interface Side {
+  label: string;
+  ws: TestWorkspace;
+}
+
+/**
+ * The same commands in two workspaces, measured interleaved in one group per
+ * daemon mode (off, then on), each a cache hit where it should be. Per mode:
+ * the stat table and a table of medians, [name, a, b, a − b, b / a], plus
+ * `extraRows`; `after` adds a line under it. `median(name, side)` reads a
+ * median of this group (side 0 is `a`).
+ */
+function compareInterleaved(
+  report: Report,
+  section: string,
+  a: Side,
+  b: Side,
+  o: {
+    what: (daemon: boolean) => [string, string][];
+    runs: Settings['hit'];
+    headers: string[];
+    extraRows?: (median: (name: string, side: 0 | 1) => number, daemon: boolean) => string[][];
+    after?: (median: (name: string, side: 0 | 1) => number) => string;
+  },
+): string[] {
+  const out: string[] = [];
+  for (const daemon of [false, true]) {
+    const env = benchEnv(daemon);
+    const mode = daemon ? 'daemon on' : 'daemon off';
+    try {
+      for (const x of [a.ws, b.ws]) mustSh(x, `${NX} daemon ${daemon ? '--start' : '--stop'}`, env);
+      const what = o.what(daemon);
+      const commands: BenchCommand[] = what.flatMap(([name, command]) =>
+        [a, b].map((side) => ({ name: `${name}, ${side.label}`, command: `cd ${side.ws.root} && ${command}` })),
+      );
+      log(`${section}, ${mode}`);
+      const stats = group(report, a.ws, `${section.replace(/\W/g, '')}-${daemon ? 'daemon' : 'no-daemon'}`, commands, env, o.runs);
+      for (const side of [a, b]) assertCacheHit(side.ws, `${NX} run iso-channel:build:offline`, env);
+      const median = (name: string, side: 0 | 1) => pick(stats, `${name}, ${[a, b][side].label}`).medianMs;
+      const rows = what.map(([name]) => [name, ms(median(name, 0)), ms(median(name, 1)), ms(median(name, 0) - median(name, 1)), ratio(median(name, 1) / median(name, 0))]);
+      out.push(
+        `### ${mode}`,
+        '',
+        statTable(stats),
+        '',
+        table(o.headers, [...rows, ...(o.extraRows?.(median, daemon) ?? [])]),
+        '',
+        ...(o.after ? [o.after(median), ''] : []),
+        ...details(stats),
+      );
+    } catch (e) {
+      report.errors.push(`${section} ${mode}: ${(e as Error).message}`);
+      out.push(`### ${mode}`, '', `**Not measured:** ${errorLine(e)}`, '');
+    } finally {
+      if (daemon) for (const x of [a.ws, b.ws]) sh(x, `${NX} daemon --stop`, env);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // 5: what the cache-hit image check costs
 
 /** A copy of a workspace (its Nx cache included, so cache hits stay hits) with the plugin patches applied. */
@@ -716,47 +785,15 @@ function prototypeSection(s: Settings, w: ImageWorkspaces, report: Report): void
       '',
     );
     if (skipped.length) report.errors.push(`§5: patches not applied (source changed): ${skipped.join(', ')}`);
-    for (const daemon of [false, true]) {
-      const env = benchEnv(daemon);
-      const mode = daemon ? 'daemon on' : 'daemon off';
-      try {
-        for (const x of [before, after]) mustSh(x, `${NX} daemon ${daemon ? '--start' : '--stop'}`, env);
-        const commands: BenchCommand[] = [];
-        for (const [label, x] of [['as shipped', before], ['without the hook', after]] as const) {
-          commands.push(
-            { name: `trivial cached target, ${label}`, command: `cd ${x.root} && ${NX} run bench-floor:noop` },
-            { name: `cache hit iso-channel, ${label}`, command: `cd ${x.root} && ${NX} run iso-channel:build:offline` },
-          );
-        }
-        log(`5. hook cost, ${mode}`);
-        const runs = { runs: 3, warmup: 1, rounds: 3 };
-        const stats = group(report, before, `prototype-${daemon ? 'daemon' : 'no-daemon'}`, commands, env, runs);
-        for (const c of commands.filter((x) => x.name.startsWith('cache hit'))) assertCacheHit(before, c.command, env);
-        const row = (what: string) => {
-          const b = pick(stats, `${what}, as shipped`);
-          const a = pick(stats, `${what}, without the hook`);
-          return [what, ms(b.medianMs), ms(a.medianMs), ms(b.medianMs - a.medianMs), ratio(a.medianMs / b.medianMs)];
-        };
-        const floorAfter = pick(stats, 'trivial cached target, without the hook').medianMs;
-        const hitAfter = pick(stats, 'cache hit iso-channel, without the hook').medianMs;
-        out.push(
-          `### ${mode}`,
-          '',
-          statTable(stats),
-          '',
-          table(['median', 'as shipped', 'without the hook', 'the hook costs', 'without / with'], [row('trivial cached target'), row('cache hit iso-channel')]),
-          '',
-          `Without the hook: cache hit iso-channel / Nx floor = ${ratio(hitAfter / floorAfter)} (target ≤ 1.10).`,
-          '',
-          ...details(stats),
-        );
-      } catch (e) {
-        report.errors.push(`§5 ${mode}: ${(e as Error).message}`);
-        out.push(`### ${mode}`, '', `**Not measured:** ${errorLine(e)}`, '');
-      } finally {
-        if (daemon) for (const x of [before, after]) sh(x, `${NX} daemon --stop`, env);
-      }
-    }
+    out.push(
+      ...compareInterleaved(report, '§5', { label: 'as shipped', ws: before }, { label: 'without the hook', ws: after }, {
+        what: () => CACHED,
+        runs: { runs: 3, warmup: 1, rounds: 3 },
+        headers: ['median', 'as shipped', 'without the hook', 'the hook costs', 'without / with'],
+        after: (median) =>
+          `Without the hook: cache hit iso-channel / Nx floor = ${ratio(median('cache hit iso-channel', 1) / median('trivial cached target', 1))} (target ≤ 1.10).`,
+      }),
+    );
   } catch (e) {
     report.errors.push(`§5: ${(e as Error).message}`);
     out.push(`**Not measured:** ${errorLine(e)}`, '');
@@ -801,52 +838,28 @@ function baselineSection(s: Settings, report: Report): void {
   try {
     const before = pluginAtRevision(s, report, rev);
     const after = pluginAtRevision(s, report, undefined);
-    const miss = `${NX} run iso-channel:build:offline --skip-nx-cache`;
-    for (const daemon of [false, true]) {
-      const env = benchEnv(daemon);
-      const mode = daemon ? 'daemon on' : 'daemon off';
-      try {
-        for (const x of [before, after]) mustSh(x, `${NX} daemon ${daemon ? '--start' : '--stop'}`, env);
-        const what: [string, string][] = [
-          ['trivial cached target', `${NX} run bench-floor:noop`],
-          ['cache hit iso-channel', `${NX} run iso-channel:build:offline`],
-          ...(daemon ? [] : ([['trivial executor target, uncached', `${NX} run bench-floor:exec --skip-nx-cache`], ['iso-channel uncached (warm Nix store)', miss]] as [string, string][])),
-        ];
-        const commands: BenchCommand[] = what.flatMap(([name, command]) => [
-          { name: `${name}, before`, command: `cd ${before.root} && ${command}` },
-          { name: `${name}, after`, command: `cd ${after.root} && ${command}` },
-        ]);
-        log(`6. before and after, ${mode}`);
-        const stats = group(report, before, `baseline-${daemon ? 'daemon' : 'no-daemon'}`, commands, env, s.hit);
-        for (const x of [before, after]) assertCacheHit(x, `${NX} run iso-channel:build:offline`, env);
-        const rows = what.map(([name]) => {
-          const b = pick(stats, `${name}, before`).medianMs;
-          const a = pick(stats, `${name}, after`).medianMs;
-          return [name, ms(b), ms(a), ms(b - a), ratio(a / b)];
-        });
-        const rel = (name: string, base: string, label: string) => {
-          const b = pick(stats, `${name}, before`).medianMs - pick(stats, `${base}, before`).medianMs;
-          const a = pick(stats, `${name}, after`).medianMs - pick(stats, `${base}, after`).medianMs;
-          return [label, ms(b), ms(a), ms(b - a), ''];
-        };
-        rows.push(rel('cache hit iso-channel', 'trivial cached target', 'cache hit − trivial cached target'));
-        if (!daemon) rows.push(rel('iso-channel uncached (warm Nix store)', 'trivial executor target, uncached', 'uncached build − trivial executor'));
-        out.push(
-          `### ${mode}`,
-          '',
-          statTable(stats),
-          '',
-          table(['median', `before (${rev})`, 'after', 'saved', 'after / before'], rows),
-          '',
-          ...details(stats),
-        );
-      } catch (e) {
-        report.errors.push(`§6 ${mode}: ${(e as Error).message}`);
-        out.push(`### ${mode}`, '', `**Not measured:** ${errorLine(e)}`, '');
-      } finally {
-        if (daemon) for (const x of [before, after]) sh(x, `${NX} daemon --stop`, env);
-      }
-    }
+    const uncached: [string, string][] = [
+      ['trivial executor target, uncached', `${NX} run bench-floor:exec --skip-nx-cache`],
+      ['iso-channel uncached (warm Nix store)', `${NX} run iso-channel:build:offline --skip-nx-cache`],
+    ];
+    out.push(
+      ...compareInterleaved(report, '§6', { label: 'before', ws: before }, { label: 'after', ws: after }, {
+        what: (daemon) => (daemon ? CACHED : [...CACHED, ...uncached]),
+        runs: s.hit,
+        headers: ['median', `before (${rev})`, 'after', 'saved', 'after / before'],
+        extraRows: (median, daemon) => {
+          const rel = (name: string, base: string, label: string) => {
+            const b = median(name, 0) - median(base, 0);
+            const a = median(name, 1) - median(base, 1);
+            return [label, ms(b), ms(a), ms(b - a), ''];
+          };
+          return [
+            rel('cache hit iso-channel', 'trivial cached target', 'cache hit − trivial cached target'),
+            ...(daemon ? [] : [rel('iso-channel uncached (warm Nix store)', 'trivial executor target, uncached', 'uncached build − trivial executor')]),
+          ];
+        },
+      }),
+    );
   } catch (e) {
     report.errors.push(`§6: ${(e as Error).message}`);
     out.push(`**Not measured:** ${errorLine(e)}`, '');
