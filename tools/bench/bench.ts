@@ -23,7 +23,7 @@ import { createTestWorkspace, offlineNixConfig, requireNix, type TestWorkspace }
 import { type BenchCommand, hyperfine, pick, type Stat } from './src/hyperfine';
 import { load, machine, versions } from './src/machine';
 import { profileCommand, profileMarkdown, type ProfiledRun } from './src/profile';
-import { applyPatches, PATCHES } from './src/prototype';
+import { applyPatches, PATCHES } from './src/variants';
 import { type PluginShape, reshapePlugin } from './src/published';
 import { commandList, linearFit, ms, passMiss, ratio, statTable, table, type Verdict, verdictTable } from './src/report';
 import { type Files, fixturesReady, floorProjects, graphProjects, nixosSizedImage, NOOP_EXECUTOR } from './src/synthetic';
@@ -762,7 +762,7 @@ function patchedCopy(ws: TestWorkspace, report: Report): { ws: TestWorkspace; ap
   return { ws: copy, applied: outcomes.filter((o) => o.applied).map((o) => o.patch.id), skipped: outcomes.filter((o) => !o.applied).map((o) => o.patch.id) };
 }
 
-function prototypeSection(s: Settings, w: ImageWorkspaces, report: Report): void {
+function hookCostSection(s: Settings, w: ImageWorkspaces, report: Report): void {
   const out: string[] = [
     '## 5. What the cache-hit image check costs',
     '',
@@ -770,7 +770,7 @@ function prototypeSection(s: Settings, w: ImageWorkspaces, report: Report): void
       'brings it back when it is not (substituters, else the recorded derivation), so that a hit never leaves a dangling link. ' +
       'Nx 23 runs task hooks in a plugin worker: without the daemon, the one that computed the graph; with the daemon, a worker ' +
       'started for the hook after every `nx run` in the workspace, whatever the targets. This section measures the plugin as ' +
-      'shipped against the same plugin without the hook (a text patch, tools/bench/src/prototype.ts, applied to a copy of the ' +
+      'shipped against the same plugin without the hook (a text patch, tools/bench/src/variants.ts, applied to a copy of the ' +
       'workspace of §1 with its Nx cache, so hits stay hits), interleaved in one group per daemon mode.',
     '',
   ];
@@ -1311,7 +1311,7 @@ async function main(): Promise<void> {
         const ready = w;
         if (s.sections.has(1)) await timed('1. cache hit', () => cacheHitSection(s, ready, report));
         if (s.sections.has(2)) await timed('2. executor overhead', () => executorSection(s, ready, report));
-        if (s.sections.has(5)) await timed('5. cost of the cache-hit image check', () => prototypeSection(s, ready, report));
+        if (s.sections.has(5)) await timed('5. cost of the cache-hit image check', () => hookCostSection(s, ready, report));
         for (const x of [ready.ws, ready.published, ready.absent]) if (x) sh(x, `${NX} daemon --stop`, benchEnv(false));
       }
     }
