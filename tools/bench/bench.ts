@@ -93,13 +93,12 @@ function parseArgs(argv: string[]): Settings {
   const out = values.get('--out');
   const baseline = values.get('--baseline');
   if (baseline !== undefined) {
-    const r = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${baseline}^{commit}`], { cwd: REPO, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`--baseline: "${baseline}" is not a commit of this repository`);
+    if (!repoGit('rev-parse', '--verify', '--quiet', `${baseline}^{commit}`)) throw new Error(`--baseline: "${baseline}" is not a commit of this repository`);
     if (!sections.has(6) && values.has('--sections')) throw new Error('--baseline needs section 6 in --sections');
     sections.add(6);
   }
   return {
-    baseline: baseline === undefined ? undefined : spawnSync('git', ['rev-parse', '--short', `${baseline}^{commit}`], { cwd: REPO, encoding: 'utf8' }).stdout.trim(),
+    baseline: baseline === undefined ? undefined : repoGit('rev-parse', '--short', `${baseline}^{commit}`),
     quick,
     out: resolve(out ?? (quick ? join(tmpdir(), 'nixiso-benchmarks-quick.md') : join(__dirname, 'benchmarks.md'))),
     keep: argv.includes('--keep'),
@@ -136,6 +135,12 @@ function sh(ws: TestWorkspace, command: string, env: NodeJS.ProcessEnv): { statu
   const started = process.hrtime.bigint();
   const r = spawnSync('sh', ['-c', command], { cwd: ws.root, env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   return { status: r.status ?? 1, output: `${r.stdout}\n${r.stderr}`, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+/** `git <args>` in this repository: its trimmed output, empty when git fails. */
+function repoGit(...args: string[]): string {
+  const r = spawnSync('git', args, { cwd: REPO, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : '';
 }
 
 function mustSh(ws: TestWorkspace, command: string, env: NodeJS.ProcessEnv): { output: string; ms: number } {
@@ -809,7 +814,7 @@ function hookCostSection(s: Settings, w: ImageWorkspaces, report: Report): void 
  * published, compiled from this repository's packages/nixiso at `rev` (the
  * working tree when undefined); the example is built and the floor targets run.
  */
-function pluginAtRevision(s: Settings, report: Report, rev: string | undefined): TestWorkspace {
+function pluginAtRevision(report: Report, rev: string | undefined): TestWorkspace {
   const w = createTestWorkspace({ examples: ['iso-channel'], files: floorProjects(REPO, 'bench/floor', 'bench-floor') });
   report.workspaces.push(w.root);
   if (rev) {
@@ -826,18 +831,19 @@ function pluginAtRevision(s: Settings, report: Report, rev: string | undefined):
 
 function baselineSection(s: Settings, report: Report): void {
   const rev = s.baseline as string;
-  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
+  const head = repoGit('rev-parse', '--short', 'HEAD');
+  const dirty = repoGit('status', '--porcelain', 'packages/nixiso') ? ' plus uncommitted changes' : '';
   const out: string[] = [
     '## 6. Before and after',
     '',
-    `The plugin as published, compiled from commit ${rev} (before) and from this working tree (after, HEAD ${head}${sh({ root: REPO } as TestWorkspace, 'git status --porcelain packages/nixiso', process.env).output.trim() ? ' plus uncommitted changes' : ''}), ` +
+    `The plugin as published, compiled from commit ${rev} (before) and from this working tree (after, HEAD ${head}${dirty}), ` +
       'each in a workspace with the same floor targets and the channel example, measured interleaved in one group per daemon mode: ' +
       'what a change to the plugin saved, with the machine\'s load the same for both.',
     '',
   ];
   try {
-    const before = pluginAtRevision(s, report, rev);
-    const after = pluginAtRevision(s, report, undefined);
+    const before = pluginAtRevision(report, rev);
+    const after = pluginAtRevision(report, undefined);
     const uncached: [string, string][] = [
       ['trivial executor target, uncached', `${NX} run bench-floor:exec --skip-nx-cache`],
       ['iso-channel uncached (warm Nix store)', `${NX} run iso-channel:build:offline --skip-nx-cache`],
