@@ -326,6 +326,67 @@ function resolveFrom(dir: string, target: string): string {
   return resolved.length > 1 && resolved.endsWith('/') ? resolved.slice(0, -1) : resolved;
 }
 
+/** One path a Nix file refers to, resolved against the file's directory. */
+export interface PathReference {
+  /** Absolute (for an absolute `file`) path of the file or directory named. */
+  target: string;
+  /**
+   * The path is computed (`./modules/${name}.nix`, `./. + "/motd-${n}.txt"`):
+   * `target` is the directory its fixed part names, and the file Nix reads
+   * is somewhere below it.
+   */
+  computed: boolean;
+  /** 1-based line of the reference in the file. */
+  line: number;
+  /** The reference as written (its fixed part, for a computed path). */
+  text: string;
+}
+
+/**
+ * Every path a Nix file refers to, in source order, each target once (a
+ * computed reference wins over a plain one to the same directory): path
+ * literals, `path:` flake inputs, and path literals that an expression
+ * extends with `+` or `${…}`, which count as their directory.
+ */
+export function scanPathReferences(source: string, file: string): PathReference[] {
+  const dir = posix.dirname(file);
+  const byTarget = new Map<string, PathReference>();
+  let lineStart = 0;
+  let line = 1;
+  const lineOf = (offset: number): number => {
+    // Offsets arrive in increasing order: count newlines incrementally.
+    for (let i = source.indexOf('\n', lineStart); i >= 0 && i < offset; i = source.indexOf('\n', i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    return line;
+  };
+  const add = (target: string, computed: boolean, offset: number, text: string): void => {
+    const resolved = resolveFrom(dir, target);
+    const known = byTarget.get(resolved);
+    if (known && (known.computed || !computed)) return;
+    byTarget.set(resolved, { target: resolved, computed, line: known?.line ?? lineOf(offset), text: known?.text ?? text });
+  };
+  lexNix(source, {
+    path({ text, interpolated, start, end }) {
+      if (interpolated) {
+        const slash = text.lastIndexOf('/');
+        add(slash === 0 ? '/' : text.slice(0, slash), true, start, text);
+      } else if (/^\s*\+(?!\+)/.test(source.slice(end, end + 64))) {
+        // `./. + "/x"` or `./keys + "/${name}.pub"`: the literal is a directory prefix.
+        add(text, true, start, text);
+      } else {
+        add(text, false, start, text);
+      }
+    },
+    pathUrl(value, start) {
+      const target = pathUrlTarget(value);
+      if (target) add(target, false, start, value);
+    },
+  });
+  return [...byTarget.values()];
+}
+
 /**
  * The files and directories a Nix file refers to through path literals and
  * `path:` flake inputs, resolved against the file's directory (as Nix does;

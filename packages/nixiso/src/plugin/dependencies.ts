@@ -72,5 +72,37 @@ export const createDependencies: CreateDependencies = (_options, context: Create
       }
     }
   }
+  dependencies.push(...readDependencies(context.projects, byRoot));
   return dependencies;
 };
+
+/**
+ * Edges from each image to the projects owning what it reads that no static
+ * edge stands for: a path reached through a Nix file outside every project
+ * (`../../nix/common.nix` importing a module project), and projects inside a
+ * directory the image reads whole. The reads are the model its cache inputs
+ * come from (image-reads.ts, recorded by createNodes in the project's
+ * metadata); a path a project's own Nix file refers to already has its
+ * static edge from that file.
+ */
+function readDependencies(projects: Record<string, ProjectConfiguration>, byRoot: ReadonlyMap<string, string>): RawProjectGraphDependency[] {
+  const added: RawProjectGraphDependency[] = [];
+  for (const [name, project] of Object.entries(projects)) {
+    const source = project.name ?? name;
+    const reads = (project.metadata as { nixiso?: { reads?: unknown } } | undefined)?.nixiso?.reads;
+    if (!Array.isArray(reads)) continue;
+    const targets = new Set<string>();
+    for (const read of reads as { path?: unknown; from?: unknown }[]) {
+      if (typeof read?.path !== 'string') continue;
+      const path = posix.normalize(read.path.replace(/\/$/, '')) || '.';
+      const owner = owningProject(path, byRoot);
+      if (owner && !(typeof read.from === 'string' && owningProject(read.from, byRoot))) targets.add(owner);
+      if (read.path.endsWith('/')) {
+        for (const [root, inner] of byRoot) if (root !== path && (path === '.' || root.startsWith(`${path}/`))) targets.add(inner);
+      }
+    }
+    targets.delete(source);
+    for (const target of targets) added.push({ source, target, type: DependencyType.implicit });
+  }
+  return added;
+}

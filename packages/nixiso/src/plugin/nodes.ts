@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, TargetConfiguration } from '@nx/devkit';
 import { createNodesFromFiles } from '../nx-runtime';
 import type { BinaryCacheConfig } from '../nix/binary-cache';
+import { fingerprintCommand } from '../nix/fingerprint';
+import { type ImageReads, imageReads, inputPatterns } from './image-reads';
 
 export interface NixisoPluginOptions {
   buildTargetName?: string;
@@ -49,32 +51,54 @@ function projectName(root: string, workspaceRoot: string): string {
   return basename(root) || 'image';
 }
 
-/**
- * Resolves `<nixpkgs>` and `<home-manager>` the way nix-build will, to their
- * real paths (channels are store paths, so a channel update changes them).
- * One nix-instantiate for both: Nx runs this on every hash of a channel
- * image, cache hits included. It stops at the first name it cannot find.
- */
-export const CHANNEL_FINGERPRINT =
-  'nix-instantiate --find-file nixpkgs home-manager 2>/dev/null | while IFS= read -r p; do readlink -f "$p"; done; true';
-
 type TargetInput = string | Record<string, unknown>;
+
+/** What the inputs of an image's build and eval targets are made of. */
+export interface ImageInputModel {
+  kind: ImageKind;
+  /** What its Nix files read outside the project (image-reads.ts). */
+  reads: ImageReads;
+  /** Local directories that nixPath / overrideInputs of its targets point at, workspace-relative or absolute outside it. */
+  localSources: { inWorkspace: string[]; external: string[] };
+}
+
+/**
+ * The build and eval inputs: every file Nix may read when it evaluates the
+ * image. Nx hashes them for the cache and matches changed files against the
+ * `{workspaceRoot}/…` ones for `nx affected`, whether or not a project owns
+ * them; the options of the target are hashed by Nx itself.
+ */
+export function imageInputs(model: ImageInputModel, extraInputs: readonly TargetInput[]): TargetInput[] {
+  const patterns = new Set<string>();
+  for (const read of model.reads.reads) inputPatterns(read).forEach((p) => patterns.add(p));
+  for (const dir of model.localSources.inWorkspace) inputPatterns({ path: dir, kind: 'directory' }).forEach((p) => patterns.add(p));
+  const external = [...new Set([...model.reads.external, ...model.localSources.external])].sort();
+  const runtime =
+    model.kind === 'channel' || external.length ? [{ runtime: fingerprintCommand({ channels: model.kind === 'channel', paths: external }) }] : [];
+  return [
+    // Every file of the project, Nix or not (flake.lock included), but the out-links `nix build` leaves by default.
+    '{projectRoot}/**/*',
+    '!{projectRoot}/result',
+    '!{projectRoot}/result-*',
+    ...[...patterns].sort(),
+    ...(model.kind === 'channel' ? [{ env: 'NIX_PATH' }] : []),
+    ...runtime,
+    ...extraInputs,
+  ];
+}
 
 function imageTargets(
   kind: ImageKind,
   options: Required<NixisoPluginOptions>,
-  hasNixNamedInput: boolean,
+  inputs: TargetInput[],
 ): Record<string, TargetConfiguration> {
-  // The project's Nix sources and lock file, and those of the module projects it imports.
-  const own = hasNixNamedInput ? ['nix', '^nix'] : ['{projectRoot}/**/*.nix', '{projectRoot}/flake.lock', '^default'];
-  const channel: TargetInput[] = kind === 'channel' ? [{ env: 'NIX_PATH' }, { runtime: CHANNEL_FINGERPRINT }] : [];
-  const inputs = [...own, ...channel, ...options.extraInputs] as TargetConfiguration['inputs'];
   const technologies = ['nix'];
+  const targetInputs = inputs as TargetConfiguration['inputs'];
   const targets: Record<string, TargetConfiguration> = {
     [options.buildTargetName]: {
       executor: `${PLUGIN_NAME}:build`,
       cache: true,
-      inputs,
+      inputs: targetInputs,
       outputs: ['{workspaceRoot}/dist/{projectRoot}'],
       options: {},
       metadata: {
@@ -85,7 +109,7 @@ function imageTargets(
     [options.evalTargetName]: {
       executor: `${PLUGIN_NAME}:eval`,
       cache: true,
-      inputs,
+      inputs: targetInputs,
       options: {},
       metadata: { description: 'Evaluate the image derivation without building it', technologies },
     },
@@ -131,6 +155,77 @@ function normalizeOptions(options: NixisoPluginOptions | undefined): Required<Ni
   };
 }
 
+type OptionsLike = { nixPath?: unknown; overrideInputs?: unknown };
+
+/** The option sets a target may run with: its options and each configuration. */
+function optionSets(target: unknown): OptionsLike[] {
+  if (!target || typeof target !== 'object') return [];
+  const { options, configurations } = target as { options?: OptionsLike; configurations?: Record<string, OptionsLike> };
+  return [options ?? {}, ...Object.values(configurations ?? {})];
+}
+
+/** A local path named by a nixPath entry or an override input; undefined for URLs and `<…>` lookups. */
+function localPathOf(value: string): string | undefined {
+  if (value.startsWith('<')) return undefined;
+  const local = /^(path|git\+file):(\/\/)?/.exec(value);
+  if (local) return decodeURIComponent(value.slice(local[0].length).replace(/[?#].*$/, ''));
+  return /^[a-z][a-z0-9+.-]*:/i.test(value) ? undefined : value;
+}
+
+/**
+ * The local directories the image's build and eval may be pointed at
+ * (`nixPath`, `overrideInputs`, in the target's options or any of its
+ * configurations, in project.json or nx.json's targetDefaults): their files
+ * are read by Nix as much as the image's own.
+ */
+export function localSourcesOf(
+  targets: readonly unknown[],
+  workspaceRoot: string,
+): ImageInputModel['localSources'] {
+  const inWorkspace = new Set<string>();
+  const external = new Set<string>();
+  for (const set of targets.flatMap(optionSets)) {
+    const nixPath = Array.isArray(set.nixPath) ? set.nixPath.filter((e): e is string => typeof e === 'string') : [];
+    const overrides =
+      set.overrideInputs && typeof set.overrideInputs === 'object'
+        ? Object.values(set.overrideInputs).filter((e): e is string => typeof e === 'string')
+        : [];
+    const values = [...nixPath.map((entry) => entry.slice(entry.indexOf('=') + 1)), ...overrides];
+    for (const value of values) {
+      const local = localPathOf(value);
+      if (!local) continue;
+      // Relative to the workspace root, as the executors resolve them.
+      const absolute = posix.resolve(workspaceRoot, local);
+      const relative = posix.relative(workspaceRoot, absolute);
+      if (absolute.startsWith('/nix/store/')) continue;
+      if (relative.startsWith('..') || posix.isAbsolute(relative)) external.add(absolute);
+      else inWorkspace.add(relative || '.');
+    }
+  }
+  return { inWorkspace: [...inWorkspace].sort(), external: [...external].sort() };
+}
+
+/** The target configurations that may set nixPath / overrideInputs for an image's build or eval. */
+function configuredTargets(root: string, options: Required<NixisoPluginOptions>, context: CreateNodesContextV2): unknown[] {
+  const names = [options.buildTargetName, options.evalTargetName];
+  const defaults = context.nxJsonConfiguration.targetDefaults ?? {};
+  const fromDefaults = [...names, `${PLUGIN_NAME}:build`, `${PLUGIN_NAME}:eval`].flatMap((key) => {
+    const value = (defaults as Record<string, unknown>)[key];
+    return Array.isArray(value) ? value : value ? [value] : [];
+  });
+  let fromProject: unknown[] = [];
+  const projectJson = join(context.workspaceRoot, root, 'project.json');
+  if (existsSync(projectJson)) {
+    try {
+      const targets = JSON.parse(readFileSync(projectJson, 'utf8')).targets ?? {};
+      fromProject = names.map((name) => targets[name]);
+    } catch {
+      // Nx reports an unreadable project.json itself.
+    }
+  }
+  return [...fromDefaults, ...fromProject];
+}
+
 async function createNodesInternal(
   file: string,
   options: NixisoPluginOptions | undefined,
@@ -143,14 +238,27 @@ async function createNodesInternal(
   // A flake image also has a configuration.nix: the flake.nix wins.
   if (kind === 'channel' && existsSync(join(context.workspaceRoot, root, 'flake.nix'))) return {};
   const normalized = normalizeOptions(options);
+  const workspaceRoot = posix.resolve(context.workspaceRoot);
+  const model: ImageInputModel = {
+    kind,
+    reads: imageReads(workspaceRoot, root),
+    localSources: localSourcesOf(configuredTargets(root, normalized, context), workspaceRoot),
+  };
+  const nixiso: Record<string, unknown> = {
+    kind,
+    // What nx show project lists: the files outside the project its inputs and graph edges come from.
+    reads: model.reads.reads.map(({ path, kind, from }) => ({ path: kind === 'directory' ? `${path}/` : path, from })),
+  };
+  if (model.reads.external.length) nixiso.readsOutsideWorkspace = model.reads.external;
+  if (model.reads.computed.length) nixiso.computedPaths = model.reads.computed;
   return {
     projects: {
       [root]: {
         name: projectName(root, context.workspaceRoot),
         root,
         projectType: 'application' as const,
-        targets: imageTargets(kind, normalized, !!context.nxJsonConfiguration.namedInputs?.nix),
-        metadata: { nixiso: { kind } },
+        targets: imageTargets(kind, normalized, imageInputs(model, normalized.extraInputs)),
+        metadata: { nixiso },
       },
     },
   };

@@ -97,8 +97,8 @@ describeWithNix('build executor', (nix) => {
   });
 
   it('editing the channel that -I points at makes a channel build a miss', () => {
-    // The offline configuration's -I nixpkgs=tools/nix-fixtures/nixpkgs is an
-    // extra input of the build target (plugin option extraInputs in nx.json).
+    // The offline configuration's -I nixpkgs=tools/nix-fixtures/nixpkgs (in
+    // nx.json's targetDefaults) makes that directory an input of the target.
     const file = 'tools/nix-fixtures/nixpkgs/pkgs/names.nix';
     const original = ws.read(file);
     expect(ws.nx(['run', 'iso-channel:build:offline']).output).toMatch(CACHE_HIT);

@@ -3,12 +3,24 @@ import { createTreeWithEmptyWorkspace } from 'nx/src/generators/testing-utils/cr
 import { initGenerator } from './init';
 
 describe('init generator', () => {
-  it('registers the plugin and the nix named input in nx.json', async () => {
+  it('registers the plugin and guards the image targets against target-name defaults', async () => {
     const tree = createTreeWithEmptyWorkspace();
     await initGenerator(tree, {});
     const nxJson = readNxJson(tree)!;
     expect(nxJson.plugins).toContainEqual(expect.objectContaining({ plugin: '@nixiso/nx' }));
-    expect(nxJson.namedInputs?.nix).toEqual(['{projectRoot}/**/*.nix', '{projectRoot}/flake.lock']);
+    expect(nxJson.targetDefaults?.['@nixiso/nx:build']).toEqual({ cache: true });
+    expect(nxJson.targetDefaults?.['@nixiso/nx:eval']).toEqual({ cache: true });
+    expect(nxJson.namedInputs?.nix).toBeUndefined();
+  });
+
+  it('keeps targetDefaults the user has for the executors and for other targets', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    const build = { dependsOn: ['^build'], inputs: ['production', '^production'], cache: true };
+    const own = { configurations: { offline: { nixOptions: { substituters: '' } } } };
+    tree.write('nx.json', JSON.stringify({ targetDefaults: { build, '@nixiso/nx:build': own } }));
+    await initGenerator(tree, {});
+    const { targetDefaults } = readNxJson(tree)!;
+    expect(targetDefaults).toEqual({ build, '@nixiso/nx:build': own, '@nixiso/nx:eval': { cache: true } });
   });
 
   it('is idempotent', async () => {

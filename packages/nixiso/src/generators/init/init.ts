@@ -1,4 +1,5 @@
-import { formatFiles, readNxJson, updateNxJson, type GeneratorCallback, type Tree } from '@nx/devkit';
+import { formatFiles, type NxJsonConfiguration, readNxJson, updateNxJson, type GeneratorCallback, type Tree } from '@nx/devkit';
+import { IMAGE_EXECUTORS } from '../../plugin/target-defaults';
 import type { InitGeneratorSchema } from './schema';
 
 export const PLUGIN_PACKAGE = '@nixiso/nx';
@@ -20,17 +21,29 @@ export function addPluginToNxJson(tree: Tree): boolean {
   return true;
 }
 
-/** The `nix` named input the inferred targets use: an image's Nix sources and lock file. */
-export function addNixNamedInput(tree: Tree): void {
+/**
+ * `"@nixiso/nx:build": { "cache": true }` (and eval) in targetDefaults: an
+ * entry keyed by the executor wins over one keyed by the target name, so a
+ * workspace-wide `targetDefaults.build` (create-nx-workspace writes one) no
+ * longer replaces the inputs and outputs nixiso infers for images.
+ */
+export function addImageTargetDefaults(tree: Tree): void {
   const nxJson = readNxJson(tree) ?? {};
-  if (nxJson.namedInputs?.nix) return;
-  nxJson.namedInputs = { ...nxJson.namedInputs, nix: ['{projectRoot}/**/*.nix', '{projectRoot}/flake.lock'] };
+  const targetDefaults = { ...nxJson.targetDefaults } as Record<string, unknown>;
+  let changed = false;
+  for (const executor of IMAGE_EXECUTORS) {
+    if (targetDefaults[executor] !== undefined) continue;
+    targetDefaults[executor] = { cache: true };
+    changed = true;
+  }
+  if (!changed) return;
+  nxJson.targetDefaults = targetDefaults as NxJsonConfiguration['targetDefaults'];
   updateNxJson(tree, nxJson);
 }
 
 export async function initGenerator(tree: Tree, options: InitGeneratorSchema): Promise<GeneratorCallback> {
   addPluginToNxJson(tree);
-  addNixNamedInput(tree);
+  addImageTargetDefaults(tree);
   if (!options.skipFormat) await formatFiles(tree);
   return () => undefined;
 }
