@@ -15,7 +15,8 @@ let
     inherit (u) name isNormalUser isSystemUser uid group extraGroups home description createHome;
     shell = if u.shell == null then null else if lib.isDerivation u.shell then u.shell.pname or (lib.getName u.shell) else u.shell;
     packages = packageNames u.packages;
-    authorizedKeys = u.openssh.authorizedKeys.keys;
+    # NixOS's sshd module reads keyFiles when it evaluates authorized_keys.
+    authorizedKeys = u.openssh.authorizedKeys.keys ++ map builtins.readFile u.openssh.authorizedKeys.keyFiles;
     # Which password options are set, not their values.
     passwordOptions = filter (o: u.${o} != null)
       [ "password" "hashedPassword" "initialPassword" "initialHashedPassword" "hashedPasswordFile" ];
@@ -45,6 +46,11 @@ in
   groups = lib.mapAttrs (_: g: { inherit (g) gid members; }) config.users.groups;
   # Listing them also checks every entry, as building /etc would.
   etc = map (e: e.target) (filter (e: e.enable) (builtins.attrValues config.environment.etc));
+  # What /etc would hold: a source is copied into the store, as NixOS's etc builder does.
+  etcFiles = builtins.listToAttrs (map (e: {
+    name = e.target;
+    value = if e.source != null then "${e.source}" else e.text;
+  }) (filter (e: e.enable) (builtins.attrValues config.environment.etc)));
   hostName = config.networking.hostName;
   timeZone = config.time.timeZone;
   defaultLocale = config.i18n.defaultLocale;
