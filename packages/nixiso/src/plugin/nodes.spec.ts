@@ -1,0 +1,115 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { CreateNodesContextV2, NxJsonConfiguration, ProjectConfiguration } from '@nx/devkit';
+import { tempDir } from '@nixiso/testing';
+import { createNodesV2, localSourcesOf, type NixisoPluginOptions } from './nodes';
+
+const INSTALLER = '{ modulesPath, ... }: { imports = [ "${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix" ]; }';
+
+function workspace(files: Record<string, string>): string {
+  const root = tempDir('nixiso-nodes-');
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+async function projects(
+  root: string,
+  files: string[],
+  options: NixisoPluginOptions = {},
+  nxJson: NxJsonConfiguration = {},
+): Promise<Record<string, ProjectConfiguration>> {
+  const context: CreateNodesContextV2 = { workspaceRoot: root, nxJsonConfiguration: nxJson };
+  const results = await createNodesV2[1](files, options, context);
+  return Object.assign({}, ...results.map(([, result]) => result.projects ?? {}));
+}
+
+describe('createNodesV2', () => {
+  it('a channel image reads every file of its project and what its Nix files reach, the channel, and the system', async () => {
+    const root = workspace({
+      'images/rescue/configuration.nix': INSTALLER.replace('];', '../../nix/common.nix ]; k = builtins.readFile ./alice.pub;'),
+      'images/rescue/alice.pub': 'ssh-ed25519 A',
+      'nix/common.nix': '{ x = builtins.readFile ../keys/team.pub; }',
+      'keys/team.pub': 'ssh-ed25519 B',
+    });
+    const { 'images/rescue': rescue } = await projects(root, ['images/rescue/configuration.nix']);
+    expect(rescue.name).toBe('rescue');
+    const inputs = rescue.targets?.build.inputs as (string | Record<string, string>)[];
+    expect(inputs.slice(0, 5)).toEqual([
+      '{projectRoot}/**/*',
+      '!{projectRoot}/result',
+      '!{projectRoot}/result-*',
+      '{workspaceRoot}/keys/team.pub',
+      '{workspaceRoot}/nix/common.nix',
+    ]);
+    expect(inputs[5]).toEqual({ env: 'NIX_PATH' });
+    expect((inputs[6] as { runtime: string }).runtime).toMatch(/^node -e '.*' channels$/);
+    expect(rescue.targets?.eval.inputs).toEqual(inputs);
+    expect(rescue.metadata?.nixiso).toEqual({
+      kind: 'channel',
+      reads: [
+        { path: 'keys/team.pub', from: 'nix/common.nix' },
+        { path: 'nix/common.nix', from: 'images/rescue/configuration.nix' },
+      ],
+    });
+  });
+
+  it('a flake image: no channel, the local sources its configurations point at, and paths outside the workspace fingerprinted', async () => {
+    const root = workspace({
+      'images/live/flake.nix': '{ outputs = { nixpkgs, ... }: { nixosConfigurations.liveImage = nixpkgs.lib.nixosSystem { modules = [ ./configuration.nix ]; }; }; }',
+      'images/live/configuration.nix': `${INSTALLER.slice(0, -1)} h = /srv/keys/host.pub; }`,
+      'images/live/project.json': JSON.stringify({
+        name: 'live',
+        targets: { build: { configurations: { mine: { overrideInputs: { nixpkgs: 'vendor/nixpkgs', hm: 'github:nix-community/home-manager' } } } } },
+      }),
+    });
+    const nxJson: NxJsonConfiguration = {
+      targetDefaults: { '@nixiso/nx:build': { configurations: { offline: { nixPath: ['nixpkgs=tools/stand-in', '<nixpkgs>'] } } } } as never,
+    };
+    const { 'images/live': live } = await projects(root, ['images/live/flake.nix', 'images/live/configuration.nix'], {}, nxJson);
+    const inputs = live.targets?.build.inputs as (string | Record<string, string>)[];
+    expect(inputs).toContain('{workspaceRoot}/vendor/nixpkgs/**/*');
+    expect(inputs).toContain('{workspaceRoot}/tools/stand-in/**/*');
+    expect(inputs).not.toContainEqual({ env: 'NIX_PATH' });
+    const runtime = inputs.find((i): i is { runtime: string } => typeof i === 'object' && 'runtime' in i);
+    expect(runtime?.runtime).toMatch(/ paths \/srv\/keys\/host\.pub$/);
+    expect(live.metadata?.nixiso).toMatchObject({ kind: 'flake', readsOutsideWorkspace: ['/srv/keys/host.pub'] });
+    expect(live.targets?.lock).toBeDefined();
+  });
+
+  it('the inputs do not depend on named inputs or other nx.json settings init may have written', async () => {
+    const root = workspace({ 'images/a/configuration.nix': INSTALLER });
+    const plain = await projects(root, ['images/a/configuration.nix']);
+    const initialised = await projects(root, ['images/a/configuration.nix'], {}, {
+      namedInputs: { nix: ['{projectRoot}/**/*.nix'], default: ['{projectRoot}/**/*'] },
+      targetDefaults: { '@nixiso/nx:build': { cache: true }, '@nixiso/nx:eval': { cache: true } },
+    });
+    expect(initialised).toEqual(plain);
+  });
+
+  it('extraInputs come last; an ordinary host configuration is no image', async () => {
+    const root = workspace({
+      'images/a/configuration.nix': INSTALLER,
+      'hosts/laptop/configuration.nix': '{ ... }: { networking.hostName = "laptop"; }',
+    });
+    const found = await projects(root, ['images/a/configuration.nix', 'hosts/laptop/configuration.nix'], {
+      extraInputs: ['{workspaceRoot}/secrets.lock'],
+    });
+    expect(Object.keys(found)).toEqual(['images/a']);
+    expect((found['images/a'].targets?.build.inputs ?? []).slice(-1)).toEqual(['{workspaceRoot}/secrets.lock']);
+  });
+});
+
+describe('localSourcesOf', () => {
+  it('local paths of nixPath entries and override inputs, relative to the workspace root; URLs and lookups skipped', () => {
+    const targets = [
+      { options: { nixPath: ['nixpkgs=./nixpkgs', 'home-manager=https://example.org/hm.tar.gz', '<x>'] } },
+      { configurations: { a: { overrideInputs: { nixpkgs: 'path:/opt/nixpkgs', hm: 'git+file:./hm', gh: 'github:o/r' } } } },
+      undefined,
+      { options: { nixPath: ['nixpkgs=/nix/store/abc-nixpkgs'] } },
+    ];
+    expect(localSourcesOf(targets, '/ws')).toEqual({ inWorkspace: ['hm', 'nixpkgs'], external: ['/opt/nixpkgs'] });
+  });
+});
