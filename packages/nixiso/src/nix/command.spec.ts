@@ -3,8 +3,10 @@ import {
   type BuildRequest,
   buildCommand,
   commandLine,
+  FLAKE_INPUTS_COMMAND,
   gitFlakeRef,
   inputRef,
+  lockCheckCommand,
   nixEvalCommand,
   usesJsonLog,
 } from './command';
@@ -43,6 +45,7 @@ describe('nix backend', () => {
       '--extra-experimental-features', 'nix-command flakes',
       'build', 'git+file:///ws?dir=images/a#nixosConfigurations.liveImage.config.system.build.isoImage',
       '--out-link', '/ws/dist/images/a/result', '--json', '--log-format', 'internal-json',
+      '--no-write-lock-file',
     ]);
   });
 
@@ -59,6 +62,7 @@ describe('nix backend', () => {
     });
     expect(cmd.args.slice(9)).toEqual([
       '--print-build-logs',
+      '--no-write-lock-file',
       '--override-input', 'nixpkgs', 'path:/np',
       '--override-input', 'home-manager', 'github:nix-community/home-manager/master',
       '-I', 'nixpkgs=/np',
@@ -153,7 +157,7 @@ describe('nixos-generators backend', () => {
 describe('build-image backend', () => {
   it('runs nixos-rebuild build-image with the image variant', () => {
     expect(commandLine(buildCommand({ ...flake, backend: 'build-image', release: findRelease('25.05') }))).toBe(
-      "nixos-rebuild build-image --image-variant iso --flake 'git+file:///ws?dir=images/a#liveImage'",
+      "nixos-rebuild build-image --image-variant iso --flake 'git+file:///ws?dir=images/a#liveImage' --no-write-lock-file",
     );
   });
 
@@ -166,8 +170,9 @@ describe('build-image backend', () => {
 
 describe('eval', () => {
   it('evaluates the derivation path only', () => {
-    expect(nixEvalCommand(flake).args.slice(2, 5)).toEqual([
+    expect(nixEvalCommand(flake).args.slice(2, 6)).toEqual([
       'eval', '--raw', 'git+file:///ws?dir=images/a#nixosConfigurations.liveImage.config.system.build.isoImage.drvPath',
+      '--no-write-lock-file',
     ]);
     expect(commandLine(nixEvalCommand(base))).toBe(
       "nix-instantiate '<nixpkgs/nixos>' -A config.system.build.isoImage -I nixos-config=/ws/images/a/configuration.nix",
@@ -185,6 +190,36 @@ describe('flake references', () => {
     expect(inputRef('/abs/nixpkgs')).toBe('path:/abs/nixpkgs');
     expect(inputRef('github:nixos/nixpkgs/nixos-24.05')).toBe('github:nixos/nixpkgs/nixos-24.05');
     expect(inputRef('git+file:///x')).toBe('git+file:///x');
+  });
+
+  it('writes a path a URL cannot hold relative to where Nix runs, and encodes the dir query', () => {
+    expect(gitFlakeRef('/tmp/a b', '/tmp/a b/images/r ü', '/tmp/a b/images/r ü')).toBe('git+file:../..?dir=images/r%20%C3%BC');
+    expect(gitFlakeRef('/tmp/a b', '/tmp/a b')).toBe('git+file:///tmp/a%20b');
+    expect(inputRef('/tmp/a b/tools/nixpkgs', '/tmp/a b/images/x')).toBe('path:../../tools/nixpkgs');
+    expect(inputRef('/tmp/a b/tools/nixpkgs')).toBe('path:/tmp/a%20b/tools/nixpkgs');
+  });
+});
+
+describe('flake.lock', () => {
+  it('builds, evaluates and builds images without writing flake.lock', () => {
+    expect(buildCommand(flake).args).toContain('--no-write-lock-file');
+    expect(nixEvalCommand(flake).args).toContain('--no-write-lock-file');
+    expect(buildCommand({ ...flake, backend: 'build-image', release: findRelease('25.05') }).args).toContain('--no-write-lock-file');
+    // nixos-generate takes no lock flags; its builtins.getFlake never writes flake.lock.
+    expect(buildCommand({ ...flake, backend: 'nixos-generators', nixosGenerate: 'ng' }).args).not.toContain('--no-write-lock-file');
+    expect(buildCommand(base).args).not.toContain('--no-write-lock-file');
+  });
+
+  it('checks the lock with nix flake metadata --no-update-lock-file and no overrides', () => {
+    expect(commandLine(lockCheckCommand({ ...flake, nixOptions: { substituters: '' } }))).toBe(
+      "nix --extra-experimental-features 'nix-command flakes' flake metadata --json --no-update-lock-file 'git+file:///ws?dir=images/a' --option substituters ''",
+    );
+    expect(() => lockCheckCommand(base)).toThrow(/only a flake/);
+  });
+
+  it('reads the declared inputs from flake.nix in the flake directory, without fetching', () => {
+    expect(FLAKE_INPUTS_COMMAND.command).toBe('nix-instantiate');
+    expect(FLAKE_INPUTS_COMMAND.args.join(' ')).toMatch(/import \.\/flake\.nix/);
   });
 });
 

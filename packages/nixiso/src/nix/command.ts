@@ -7,6 +7,7 @@ import { posix } from 'node:path';
 import type { BackendId, Format } from './backends';
 import { systemBuildAttr } from './backends';
 import { nixAttrName } from './escape';
+import { encodeFlakeQueryValue, flakePathRef } from './flake-ref';
 import type { Release } from './releases';
 
 export interface Command {
@@ -15,7 +16,10 @@ export interface Command {
 }
 
 export type ImageSource =
-  /** `flakeRef` as Nix takes it: `git+file:///repo?dir=images/x` or `path:/abs/dir`. */
+  /**
+   * `flakeRef` as Nix takes it: `git+file:///repo?dir=images/x` or `path:/abs/dir`
+   * (relative to the image directory, where Nix runs, when the path needs encoding: see flake-ref.ts).
+   */
   | { kind: 'flake'; flakeRef: string; configurationName: string }
   /** Absolute path of the image's configuration.nix. */
   | { kind: 'channel'; configurationFile: string };
@@ -66,12 +70,26 @@ export function usesJsonLog(cmd: Command): boolean {
   return i >= 0 && cmd.args[i + 1] === 'internal-json';
 }
 
-/** A local path given for an input becomes a `path:` flake ref; refs with a scheme stay as they are. */
-export function inputRef(value: string): string {
-  return /^[a-z][a-z0-9+.-]*:/i.test(value) ? value : `path:${value}`;
+/** Whether `value` is already a flake reference with a scheme (`github:…`, `path:…`), not a local path. */
+export function hasFlakeScheme(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(value);
 }
 
-function optionArgs(req: NixRequest): string[] {
+/**
+ * A local path given for an input becomes a `path:` flake ref (relative to
+ * `cwd`, where Nix runs, when it needs encoding); refs with a scheme stay as they are.
+ */
+export function inputRef(value: string, cwd?: string): string {
+  return hasFlakeScheme(value) ? value : flakePathRef('path', value, cwd);
+}
+
+/**
+ * Flake commands never write flake.lock into the source tree: a missing or
+ * outdated lock is reported before the build (flake-lock.ts), not fixed by it.
+ */
+export const NO_WRITE_LOCK_FILE = '--no-write-lock-file';
+
+function optionArgs(req: Pick<NixRequest, 'nixOptions'>): string[] {
   const args: string[] = [];
   for (const [name, value] of Object.entries(req.nixOptions)) args.push('--option', name, value);
   return args;
@@ -135,6 +153,7 @@ export function nixBuildCommand(req: NixRequest): Command {
         '--json',
         ...JSON_LOG_ARGS,
         ...(req.printBuildLogs ? ['--print-build-logs'] : []),
+        NO_WRITE_LOCK_FILE,
         ...overrideArgs(req),
         ...includeArgs(req),
         ...commonTail(req),
@@ -165,6 +184,7 @@ export function nixEvalCommand(req: NixRequest): Command {
         ...FLAKE_FEATURES,
         'eval', '--raw',
         `${req.source.flakeRef}#${nixosConfigurationAttr(req.source.configurationName)}.${attr}.drvPath`,
+        NO_WRITE_LOCK_FILE,
         ...overrideArgs(req),
         ...includeArgs(req),
         ...commonTail(req),
@@ -191,8 +211,9 @@ export function nixosGenerateCommand(req: BuildRequest): Command {
   if (!req.format.generatorsFormat) {
     throw new Error(`format "${req.format.id}" is not a nixos-generators format`);
   }
-  // nixos-generate has no --override-input; flake inputs are pinned in flake.lock
-  // instead. Channel images have no flake inputs, so the option means nothing there.
+  // nixos-generate has no --override-input (and no lock-file flags: it evaluates
+  // through builtins.getFlake, which never writes flake.lock and fails when it
+  // would change); flake inputs are pinned in flake.lock instead. Channel images have no flake inputs, so the option means nothing there.
   if (req.source.kind === 'flake' && Object.keys(req.overrideInputs).length) {
     throw new Error(
       `option "overrideInputs" (${Object.keys(req.overrideInputs).join(', ')}) cannot be passed to nixos-generate, ` +
@@ -224,7 +245,7 @@ export function buildImageCommand(req: BuildRequest): Command {
   if (!req.format.variant) throw new Error(`format "${req.format.id}" has no image variant for nixos-rebuild build-image`);
   const args = ['build-image', '--image-variant', req.format.variant];
   if (req.source.kind === 'flake') {
-    args.push('--flake', `${req.source.flakeRef}#${req.source.configurationName}`, ...overrideArgs(req));
+    args.push('--flake', `${req.source.flakeRef}#${req.source.configurationName}`, NO_WRITE_LOCK_FILE, ...overrideArgs(req));
   } else {
     args.push('-I', `nixos-config=${req.source.configurationFile}`);
   }
@@ -249,8 +270,38 @@ export function commandLine(cmd: Command): string {
   return [cmd.command, ...cmd.args].map(quote).join(' ');
 }
 
-/** The flake reference of a project directory inside a git work tree: the whole repository is visible to Nix. */
-export function gitFlakeRef(gitRoot: string, projectRoot: string): string {
+/**
+ * The flake reference of a project directory inside a git work tree: the
+ * whole repository is visible to Nix. `cwd` is where Nix runs (see flakePathRef).
+ */
+export function gitFlakeRef(gitRoot: string, projectRoot: string, cwd?: string): string {
   const dir = posix.relative(gitRoot, projectRoot);
-  return `git+file://${gitRoot}${dir ? `?dir=${encodeURIComponent(dir).replace(/%2F/g, '/')}` : ''}`;
+  return `${flakePathRef('git+file', gitRoot, cwd)}${dir ? `?dir=${encodeFlakeQueryValue(dir)}` : ''}`;
 }
+
+/**
+ * Whether flake.lock is current: `nix flake metadata --no-update-lock-file`
+ * fails when the lock would change and writes nothing. No `--override-input`
+ * here: Nix 2.8 skips the check under it (an override turns lock writing off,
+ * and `--no-update-lock-file` only bites when writing is on).
+ */
+export function lockCheckCommand(req: Pick<NixRequest, 'source' | 'nixOptions'>): Command {
+  if (req.source.kind !== 'flake') throw new Error('only a flake has a flake.lock');
+  return {
+    command: 'nix',
+    args: [...FLAKE_FEATURES, 'flake', 'metadata', '--json', '--no-update-lock-file', req.source.flakeRef, ...optionArgs(req)],
+  };
+}
+
+/**
+ * The inputs flake.nix declares, as JSON `{ "<name>": { "follows": bool } }`,
+ * read without fetching or locking anything: flake.nix is an attribute set.
+ * Runs in the flake's directory.
+ */
+export const FLAKE_INPUTS_COMMAND: Command = {
+  command: 'nix-instantiate',
+  args: [
+    '--eval', '--strict', '--json', '--expr',
+    'builtins.mapAttrs (name: input: { follows = builtins.isAttrs input && input ? follows; }) ((import ./flake.nix).inputs or { })',
+  ],
+};
