@@ -8,7 +8,7 @@ import { builderSystems, crossBuildWarning } from './platforms';
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface CheckResult {
-  id: 'nix' | 'flakes' | 'store-space' | 'tmp-space' | 'kvm' | 'platform' | 'substituters';
+  id: 'nix' | 'flakes' | 'store-space' | 'tmp-space' | 'kvm' | 'platform' | 'substituters' | 'cache-inputs';
   title: string;
   status: CheckStatus;
   /** What was found. */
@@ -63,6 +63,8 @@ export interface DoctorFacts {
   binfmt: readonly string[];
   image: ImageFacts;
   substituters: readonly SubstituterReach[];
+  /** Image targets whose inferred inputs, outputs or dependsOn an nx.json targetDefaults entry replaces (target-defaults.ts). */
+  overriddenTargets?: readonly { target: string; warning: string }[];
 }
 
 const GiB = 1024 ** 3;
@@ -272,6 +274,18 @@ function substitutersCheck(facts: DoctorFacts): CheckResult {
   };
 }
 
+function cacheInputsCheck(facts: DoctorFacts): CheckResult {
+  const base = { id: 'cache-inputs', title: 'cache inputs' } as const;
+  const overridden = facts.overriddenTargets ?? [];
+  if (!overridden.length) return { ...base, status: 'ok', message: 'the build and eval targets have the inputs nixiso infers' };
+  return {
+    ...base,
+    status: 'warn',
+    message: overridden.map((o) => o.warning.split('. Add ')[0]).join('; '),
+    fix: overridden[0].warning.slice(overridden[0].warning.indexOf('Add ')),
+  };
+}
+
 export function doctorChecks(facts: DoctorFacts): CheckResult[] {
   return [
     nixCheck(facts),
@@ -281,6 +295,7 @@ export function doctorChecks(facts: DoctorFacts): CheckResult[] {
     kvmCheck(facts),
     platformCheck(facts),
     substitutersCheck(facts),
+    cacheInputsCheck(facts),
   ];
 }
 

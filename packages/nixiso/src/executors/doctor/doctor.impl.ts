@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { doctorChecks, renderDoctorReport } from '../../nix/doctor';
 import type { BuildExecutorSchema } from '../build/schema';
 import { gatherFacts } from './facts';
+import { IMAGE_EXECUTORS, overriddenTargetWarning, overridingTargetDefault } from '../../plugin/target-defaults';
 import type { DoctorExecutorSchema } from './schema';
 
 /**
@@ -26,6 +27,18 @@ export function buildOptionsFor(options: DoctorExecutorSchema, context: Executor
       .map((key) => [key, options[key]]),
   );
   return { ...fromBuild, ...own };
+}
+
+/** The image targets of this project whose inferred cache inputs a targetDefaults entry of nx.json replaces. */
+function overriddenImageTargets(context: ExecutorContext): { target: string; warning: string }[] {
+  const project = context.projectName as string;
+  const targets = context.projectsConfigurations.projects[project]?.targets ?? {};
+  return Object.entries(targets).flatMap(([name, target]) => {
+    const executor = target.executor;
+    if (!executor || !(IMAGE_EXECUTORS as readonly string[]).includes(executor)) return [];
+    const override = overridingTargetDefault(context.nxJsonConfiguration, name, executor);
+    return override ? [{ target: name, warning: overriddenTargetWarning(project, name, executor, override) }] : [];
+  });
 }
 
 export default async function doctorExecutor(
@@ -57,7 +70,7 @@ export default async function doctorExecutor(
     env: process.env,
     substituterTimeoutMs: options.substituterTimeoutMs ?? 3000,
   });
-  const results = doctorChecks(facts);
+  const results = doctorChecks({ ...facts, overriddenTargets: overriddenImageTargets(context) });
   const heading = `nixiso doctor: ${projectName} (${projectRoot}: ${kind} image, ${format}, backend ${backend})`;
   const report = renderDoctorReport(heading, results);
   logger.info(report);
