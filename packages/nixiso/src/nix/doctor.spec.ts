@@ -48,7 +48,7 @@ function withImage(patch: Partial<DoctorFacts['image']>, facts = healthy()): Doc
 describe('doctorChecks', () => {
   it('all ok on a healthy machine', () => {
     expect(doctorChecks(healthy()).map((r) => [r.id, r.status])).toEqual([
-      ['nix', 'ok'], ['flakes', 'ok'], ['store-space', 'ok'], ['tmp-space', 'ok'], ['kvm', 'ok'], ['platform', 'ok'], ['substituters', 'ok'],
+      ['nix', 'ok'], ['flakes', 'ok'], ['store-space', 'ok'], ['tmp-space', 'ok'], ['kvm', 'ok'], ['platform', 'ok'], ['substituters', 'ok'], ['cache-inputs', 'ok'],
     ]);
     expect(check(healthy(), 'nix').message).toBe('Nix 2.8.0 (/usr/bin/nix)');
   });
@@ -189,6 +189,15 @@ describe('Nix configuration', () => {
   });
 });
 
+describe('cache inputs check', () => {
+  it('warns with the fix when targetDefaults replace an image target’s inputs', () => {
+    const warning = 'targetDefaults["build"] in nx.json replaces the inputs that nixiso infers for a:build, so … . Add "@nixiso/nx:build": { "cache": true } to targetDefaults';
+    const result = check({ ...healthy(), overriddenTargets: [{ target: 'build', warning }] }, 'cache-inputs');
+    expect(result).toMatchObject({ status: 'warn', fix: 'Add "@nixiso/nx:build": { "cache": true } to targetDefaults' });
+    expect(result.message).toMatch(/^targetDefaults\["build"\] in nx\.json replaces the inputs/);
+  });
+});
+
 describe('renderDoctorReport', () => {
   it('one aligned line per check, the fix under what is not ok, a count at the end', () => {
     const facts = withImage({ system: 'aarch64-linux' }, { ...healthy(), substituters: [] });
@@ -198,7 +207,7 @@ describe('renderDoctorReport', () => {
     expect(lines[1]).toBe('  ok    Nix              Nix 2.8.0 (/usr/bin/nix)');
     expect(lines).toContainEqual(expect.stringMatching(/^  fail  host platform    the image is for aarch64-linux/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {25}→ a remote builder/));
-    expect(lines[lines.length - 1]).toBe('1 failed, 1 warning, 5 ok');
-    expect(renderDoctorReport('h', doctorChecks(healthy())).split('\n').pop()).toBe('all 7 checks ok');
+    expect(lines[lines.length - 1]).toBe('1 failed, 1 warning, 6 ok');
+    expect(renderDoctorReport('h', doctorChecks(healthy())).split('\n').pop()).toBe('all 8 checks ok');
   });
 });
