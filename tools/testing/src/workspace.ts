@@ -31,9 +31,14 @@ export interface TestWorkspace {
  * path, as in this repository), the offline Nix stand-ins and the given
  * example projects. Integration tests run the real Nx CLI in it so they never
  * touch this repository's dist/ or Nx cache.
+ *
+ * `directoryPrefix` starts the workspace directory's name (a random suffix
+ * follows), e.g. `'nixiso ws ü-'` for a path with a space and a non-ASCII letter.
  */
-export function createTestWorkspace(options: { examples?: string[]; files?: Record<string, string> } = {}): TestWorkspace {
-  const root = tempDir('nixiso-ws-');
+export function createTestWorkspace(
+  options: { examples?: string[]; files?: Record<string, string>; directoryPrefix?: string } = {},
+): TestWorkspace {
+  const root = tempDir(options.directoryPrefix ?? 'nixiso-ws-');
   symlinkSync(join(workspaceRoot, 'node_modules'), join(root, 'node_modules'));
   cpSync(join(workspaceRoot, 'packages/nixiso'), join(root, 'packages/nixiso'), { recursive: true });
   cpSync(join(workspaceRoot, 'tools/nix-fixtures'), join(root, 'tools/nix-fixtures'), {

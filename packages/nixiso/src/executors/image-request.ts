@@ -5,10 +5,32 @@
  */
 import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
 import { logger } from '../nx-runtime';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BACKENDS, type BackendId, FORMATS, findFormat } from '../nix/backends';
-import { type BuildRequest, gitFlakeRef, type ImageSource } from '../nix/command';
+import {
+  type BuildRequest,
+  commandLine,
+  FLAKE_INPUTS_COMMAND,
+  gitFlakeRef,
+  hasFlakeScheme,
+  type ImageSource,
+  inputRef,
+  lockCheckCommand,
+} from '../nix/command';
+import { parseNixFailure } from '../nix/errors';
+import {
+  type DeclaredInputs,
+  describeLockProblem,
+  isLockChangeRefusal,
+  lockCoversInputs,
+  lockFilePolicy,
+  type LockFilePolicy,
+  lockFileProblem,
+  lockFloatingWarning,
+  lockRequiredMessage,
+} from '../nix/flake-lock';
+import { flakePathRef } from '../nix/flake-ref';
 import { findRelease, releaseFromNixpkgsUrl, type Release } from '../nix/releases';
 import { capture, findExecutable } from '../nix/run';
 import type { BuildExecutorSchema } from './build/schema';
@@ -45,6 +67,10 @@ export interface ImageTarget {
   /** Git work tree holding the project, when there is one. */
   gitRoot?: string;
   request: BuildRequest;
+  /** Option "lockFile", `auto` resolved: what a missing or outdated flake.lock does. */
+  lockFile: LockFilePolicy;
+  /** The command that creates or updates flake.lock: the project's inferred lock target. */
+  lockCommand: string;
   /** dist/<projectRoot>: manifest.json and the default out-link live here. */
   distDir: string;
   manifestPath: string;
@@ -91,11 +117,15 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
   if (!flake && !existsSync(configurationFile)) {
     throw new NixisoError(`${projectRoot} has neither flake.nix nor configuration.nix`);
   }
+  const lockFile = lockFilePolicy(options.lockFile, process.env);
+  if (typeof lockFile !== 'string') throw new NixisoError(lockFile.error);
   const gitRoot = await gitRootOf(absRoot);
+  // Nix runs in the image directory; a path that a URL cannot hold is written relative to it (flake-ref.ts).
+  const nixCwd = realpathSync(absRoot);
   const source: ImageSource = flake
     ? {
         kind: 'flake',
-        flakeRef: gitRoot ? gitFlakeRef(gitRoot, absRoot) : `path:${absRoot}`,
+        flakeRef: gitRoot ? gitFlakeRef(gitRoot, nixCwd, nixCwd) : flakePathRef('path', nixCwd, nixCwd),
         configurationName: options.configurationName ?? 'liveImage',
       }
     : { kind: 'channel', configurationFile };
@@ -117,7 +147,7 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
       Object.entries(options.overrideInputs ?? {}).map(([name, value]) => [
         name,
         // Local paths are relative to the workspace root, like every path option of the executor.
-        /^[a-z][a-z0-9+.-]*:/i.test(value) ? value : resolve(workspaceRoot, value),
+        hasFlakeScheme(value) ? value : inputRef(resolve(workspaceRoot, value), nixCwd),
       ]),
     ),
     extraArgs: options.extraArgs ?? [],
@@ -139,9 +169,61 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
     flake,
     gitRoot,
     request,
+    lockFile,
+    lockCommand: `nx run ${projectName}:${lockTargetName(context, projectName)}`,
     distDir,
     manifestPath: join(distDir, 'manifest.json'),
   };
+}
+
+/** The project's inferred lock target (plugin option lockTargetName): the target that runs `nix flake lock`. */
+function lockTargetName(context: ExecutorContext, projectName: string): string {
+  const targets = context.projectsConfigurations.projects[projectName]?.targets ?? {};
+  for (const [name, target] of Object.entries(targets)) {
+    const command = target.command ?? (target.options as { command?: unknown } | undefined)?.command;
+    if (typeof command === 'string' && /\bflake lock\b/.test(command)) return name;
+  }
+  return 'lock';
+}
+
+async function declaredInputs(target: ImageTarget): Promise<DeclaredInputs> {
+  const r = await capture(FLAKE_INPUTS_COMMAND, target.absRoot);
+  if (r.exitCode !== 0) {
+    const failure = parseNixFailure(r.stderr);
+    throw new NixisoError(
+      `cannot read the inputs of ${target.projectRoot}/flake.nix:\n${(failure.errorLines.length ? failure.errorLines : [r.stderr.trim()]).join('\n')}`,
+    );
+  }
+  return JSON.parse(r.stdout) as DeclaredInputs;
+}
+
+/**
+ * flake.lock against flake.nix, before Nix builds: builds never write the
+ * lock, so `require` fails here, naming the lock command, and `warn` says the
+ * inputs float. Under `require` a lock that has every input is also checked
+ * by Nix (`--no-update-lock-file`) for entries whose URL changed.
+ */
+export async function checkFlakeLock(target: ImageTarget): Promise<void> {
+  const { request } = target;
+  if (request.source.kind !== 'flake') return;
+  const declared = await declaredInputs(target);
+  const lockPath = join(target.absRoot, 'flake.lock');
+  const lockText = existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : undefined;
+  const problem = lockFileProblem(declared, lockText, Object.keys(request.overrideInputs));
+  if (problem) {
+    const what = describeLockProblem(problem, target.projectRoot);
+    if (target.lockFile === 'require') throw new NixisoError(lockRequiredMessage(what, target.lockCommand));
+    logger.warn(`nixiso: warning: ${lockFloatingWarning(what, target.lockCommand)}`);
+    return;
+  }
+  if (target.lockFile !== 'require' || lockText === undefined || !lockCoversInputs(declared, lockText)) return;
+  const check = lockCheckCommand(request);
+  const r = await capture(check, target.absRoot);
+  if (r.exitCode === 0) return;
+  const what = isLockChangeRefusal(r.stderr)
+    ? `${target.projectRoot}/flake.lock is out of date: Nix would change it (an input's URL in flake.nix differs from what it locks)`
+    : `${target.projectRoot}/flake.lock could not be checked (\`${commandLine(check)}\` failed:\n${parseNixFailure(r.stderr).errorLines.join('\n') || r.stderr.trim()})`;
+  throw new NixisoError(lockRequiredMessage(what, target.lockCommand));
 }
 
 function fail(message: string): never {

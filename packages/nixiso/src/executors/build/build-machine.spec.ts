@@ -22,6 +22,8 @@ function imageFor(hostPlatform: string, request: Partial<ImageTarget['request']>
     workspaceRoot,
     absRoot,
     flake: false,
+    lockFile: 'warn',
+    lockCommand: 'nx run pi:lock',
     distDir: join(workspaceRoot, 'dist/images/pi'),
     manifestPath: join(workspaceRoot, 'dist/images/pi/manifest.json'),
     request: {

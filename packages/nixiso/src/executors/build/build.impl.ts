@@ -20,7 +20,7 @@ import { type BuildProgress, buildCounts, plainErrorText, substitutionCounts } f
 import { createProgressReporter, failureSummary, interruptedSummary } from '../../nix/progress';
 import { type BuildManifest, lastStorePath, manifestJson, parseBuildJson, storePathOf } from '../../nix/manifest';
 import { capture, runCommand } from '../../nix/run';
-import { assertTracked, executorResult, NixisoError, requireNix, resolveImageTarget } from '../image-request';
+import { assertTracked, checkFlakeLock, executorResult, NixisoError, requireNix, resolveImageTarget } from '../image-request';
 import { buildMachineWarning } from './build-machine';
 import type { BuildExecutorSchema } from './schema';
 
@@ -80,6 +80,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   requireNix(request.backend, request.nixosGenerate);
 
   await assertTracked(target, context.projectGraph);
+  await checkFlakeLock(target);
 
   let cmd;
   try {

@@ -1,4 +1,5 @@
 import type { BackendId } from '../../nix/backends';
+import type { LockFileOption } from '../../nix/flake-lock';
 
 export interface BuildExecutorSchema {
   backend?: BackendId;
@@ -17,5 +18,7 @@ export interface BuildExecutorSchema {
   printBuildLogs?: boolean;
   copyTo?: string;
   release?: string;
+  /** A missing or outdated flake.lock: `require` fails, `warn` builds with floating inputs, `auto` is `require` when CI=true. */
+  lockFile?: LockFileOption;
   nixosGenerate?: string;
 }

@@ -3,7 +3,7 @@ import { logger } from '../../nx-runtime';
 import { commandLine, nixEvalCommand } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
 import { runCommand } from '../../nix/run';
-import { assertTracked, executorResult, NixisoError, requireNix, resolveImageTarget } from '../image-request';
+import { assertTracked, checkFlakeLock, executorResult, NixisoError, requireNix, resolveImageTarget } from '../image-request';
 import type { EvalExecutorSchema } from './schema';
 
 /** Evaluates the image derivation; prints its .drv path. Nothing is built. */
@@ -15,6 +15,7 @@ export default async function evalExecutor(
     const target = await resolveImageTarget({ ...options, backend: 'nix' }, context);
     requireNix('nix', undefined);
     await assertTracked(target, context.projectGraph);
+    await checkFlakeLock(target);
     let cmd;
     try {
       cmd = nixEvalCommand(target.request);
