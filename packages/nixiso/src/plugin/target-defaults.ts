@@ -40,3 +40,21 @@ export function overriddenTargetWarning(project: string, targetName: string, exe
     `Add "${executor}": { "cache": true } to targetDefaults (nx g @nixiso/nx:init does); an entry keyed by the executor wins over one keyed by the target name`
   );
 }
+
+/**
+ * The warning for the running image target, when a target-name entry of
+ * targetDefaults replaced what nixiso inferred for it; undefined otherwise.
+ */
+export function overriddenTargetWarningFor(context: {
+  projectName?: string;
+  targetName?: string;
+  nxJsonConfiguration?: Pick<NxJsonConfiguration, 'targetDefaults'>;
+  projectsConfigurations?: { projects: Record<string, { targets?: Record<string, { executor?: string }> }> };
+}): string | undefined {
+  const { projectName, targetName } = context;
+  if (!projectName || !targetName) return undefined;
+  const executor = context.projectsConfigurations?.projects[projectName]?.targets?.[targetName]?.executor;
+  if (!executor) return undefined;
+  const override = overridingTargetDefault(context.nxJsonConfiguration, targetName, executor);
+  return override ? overriddenTargetWarning(projectName, targetName, executor, override) : undefined;
+}

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { doctorChecks, renderDoctorReport } from '../../nix/doctor';
 import type { BuildExecutorSchema } from '../build/schema';
 import { gatherFacts } from './facts';
-import { IMAGE_EXECUTORS, overriddenTargetWarning, overridingTargetDefault } from '../../plugin/target-defaults';
+import { IMAGE_EXECUTORS, overriddenTargetWarningFor } from '../../plugin/target-defaults';
 import type { DoctorExecutorSchema } from './schema';
 
 /**
@@ -31,13 +31,11 @@ export function buildOptionsFor(options: DoctorExecutorSchema, context: Executor
 
 /** The image targets of this project whose inferred cache inputs a targetDefaults entry of nx.json replaces. */
 function overriddenImageTargets(context: ExecutorContext): { target: string; warning: string }[] {
-  const project = context.projectName as string;
-  const targets = context.projectsConfigurations.projects[project]?.targets ?? {};
+  const targets = context.projectsConfigurations.projects[context.projectName as string]?.targets ?? {};
   return Object.entries(targets).flatMap(([name, target]) => {
-    const executor = target.executor;
-    if (!executor || !(IMAGE_EXECUTORS as readonly string[]).includes(executor)) return [];
-    const override = overridingTargetDefault(context.nxJsonConfiguration, name, executor);
-    return override ? [{ target: name, warning: overriddenTargetWarning(project, name, executor, override) }] : [];
+    if (!(IMAGE_EXECUTORS as readonly string[]).includes(target.executor ?? '')) return [];
+    const warning = overriddenTargetWarningFor({ ...context, targetName: name });
+    return warning ? [{ target: name, warning }] : [];
   });
 }
 
