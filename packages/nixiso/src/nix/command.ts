@@ -294,6 +294,19 @@ export function lockCheckCommand(req: Pick<NixRequest, 'source' | 'nixOptions'>)
 }
 
 /**
+ * `nix flake lock` as the image generator runs it in a new project: a path:
+ * ref, since the project's files are not yet tracked by git, and one
+ * download attempt, so that an offline machine fails at once instead of
+ * after Nix's retries (about 5 s here).
+ */
+export function flakeLockCommand(flakeRef: string): Command {
+  return {
+    command: 'nix',
+    args: [...FLAKE_FEATURES, 'flake', 'lock', flakeRef, '--option', 'download-attempts', '1', '--option', 'connect-timeout', '15'],
+  };
+}
+
+/**
  * The inputs flake.nix declares, as JSON `{ "<name>": { "follows": bool } }`,
  * read without fetching or locking anything: flake.nix is an attribute set.
  * Runs in the flake's directory.

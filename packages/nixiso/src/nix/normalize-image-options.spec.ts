@@ -27,6 +27,7 @@ describe('normalizeImageOptions', () => {
       backend: 'nix',
       tags: [],
       skipFormat: false,
+      skipLock: false,
     });
   });
 

@@ -52,6 +52,8 @@ export interface NormalizedImageOptions {
   backend: BackendId;
   tags: string[];
   skipFormat: boolean;
+  /** Do not run `nix flake lock` after generating a flake layout. */
+  skipLock: boolean;
 }
 
 export interface NormalizeContext {
@@ -203,5 +205,6 @@ export function normalizeImageOptions(schema: ImageGeneratorSchema, context: Nor
     backend,
     tags: list(schema.tags, ',') ?? [],
     skipFormat: !!schema.skipFormat,
+    skipLock: !!schema.skipLock,
   };
 }

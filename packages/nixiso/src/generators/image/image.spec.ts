@@ -417,7 +417,7 @@ describe('schema.json', () => {
     expect(Object.keys(properties).sort()).toEqual(
       [
         'directory', 'name', 'flake', 'homeManager', 'release', 'stateVersion', 'hostPlatform', 'configurationName', 'profile',
-        'packages', 'homePackages', 'username', 'hostName', 'timeZone', 'sshAuthorizedKeys', 'isoBaseName', 'backend', 'tags', 'skipFormat',
+        'packages', 'homePackages', 'username', 'hostName', 'timeZone', 'sshAuthorizedKeys', 'isoBaseName', 'backend', 'tags', 'skipFormat', 'skipLock',
       ].sort(),
     );
     for (const [name, property] of Object.entries(properties)) expect([name, property.description]).toEqual([name, expect.any(String)]);

@@ -1,4 +1,4 @@
-import { posix, relative } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import {
   addProjectConfiguration,
   formatFiles,
@@ -12,9 +12,14 @@ import {
   type Tree,
 } from '@nx/devkit';
 import { FsTree } from 'nx/src/generators/tree';
+import { flakeLockCommand } from '../../nix/command';
+import { parseNixFailure } from '../../nix/errors';
 import { nixAttrName, nixString } from '../../nix/escape';
+import { flakePathRef } from '../../nix/flake-ref';
 import { IMAGE_DEFAULTS, normalizeImageOptions, type NormalizedImageOptions } from '../../nix/normalize-image-options';
 import { homeManagerUrl, nixpkgsUrl, PROFILE_MODULES, type Release } from '../../nix/releases';
+import { capture, findExecutable } from '../../nix/run';
+import { logger } from '../../nx-runtime';
 import { addPluginToNxJson, PLUGIN_PACKAGE } from '../init/init';
 import type { ImageGeneratorSchema } from './schema';
 
@@ -63,15 +68,41 @@ export function renderImageFiles(options: NormalizedImageOptions): Map<string, s
   return new Map(options.layout.files.map((file) => [file, scratch.read(file, 'utf-8') as string]));
 }
 
-/** The target name the graph plugin infers for builds (nx.json plugin option). */
-function buildTargetName(tree: Tree): string {
+/** The name the graph plugin gives an inferred target (nx.json plugin option `buildTargetName`, `lockTargetName`). */
+function inferredTargetName(tree: Tree, option: 'buildTargetName' | 'lockTargetName', fallback: string): string {
   for (const entry of readNxJson(tree)?.plugins ?? []) {
     if (typeof entry === 'object' && entry.plugin === PLUGIN_PACKAGE) {
-      const name = (entry.options as { buildTargetName?: unknown } | undefined)?.buildTargetName;
+      const name = (entry.options as Record<string, unknown> | undefined)?.[option];
       if (typeof name === 'string') return name;
     }
   }
-  return 'build';
+  return fallback;
+}
+
+/**
+ * After the files are written: `nix flake lock` in a new flake project, so
+ * that its first build is pinned; when Nix is missing or cannot reach the
+ * inputs, a note says how to create flake.lock later.
+ */
+function lockNewFlake(tree: Tree, options: NormalizedImageOptions): GeneratorCallback {
+  const skip = !options.layout.flake || options.skipLock || tree.exists(joinPathFragments(options.projectRoot, 'flake.lock'));
+  if (skip) return () => undefined;
+  const lockCommand = `nx run ${options.projectName}:${inferredTargetName(tree, 'lockTargetName', 'lock')}`;
+  return async () => {
+    const dir = join(tree.root, options.projectRoot);
+    const notCreated = (why: string) =>
+      logger.warn(
+        `nixiso: ${options.projectRoot}/flake.lock was not created (${why}). ` +
+          `Run \`${lockCommand}\` where Nix can reach the inputs and commit flake.lock: until then builds use whatever the input URLs point at, and fail under CI`,
+      );
+    if (!findExecutable('nix')) return notCreated('nix is not on PATH');
+    const r = await capture(flakeLockCommand(flakePathRef('path', dir, dir)), dir);
+    if (r.exitCode !== 0) {
+      const error = parseNixFailure(r.stderr).errorLines[0]?.replace(/^\s*error:\s*/, '') ?? `nix flake lock exited with code ${r.exitCode}`;
+      return notCreated(`nix flake lock failed: ${error}`);
+    }
+    logger.info(`nixiso: created ${options.projectRoot}/flake.lock; commit it to pin the image's inputs`);
+  };
 }
 
 /**
@@ -145,7 +176,7 @@ function relativeCwd(tree: Tree): string {
 export async function imageGenerator(tree: Tree, schema: ImageGeneratorSchema): Promise<GeneratorCallback> {
   const options = normalizeImageOptions(schema, { workspaceRoot: tree.root, cwd: relativeCwd(tree) });
   const files = renderImageFiles(options);
-  const project = imageProjectConfiguration(options, buildTargetName(tree));
+  const project = imageProjectConfiguration(options, inferredTargetName(tree, 'buildTargetName', 'build'));
   const state = projectRootState(tree, options, files, project);
 
   addPluginToNxJson(tree);
@@ -154,7 +185,7 @@ export async function imageGenerator(tree: Tree, schema: ImageGeneratorSchema): 
     for (const [file, content] of files) tree.write(joinPathFragments(options.projectRoot, file), content);
   }
   if (!options.skipFormat) await formatFiles(tree);
-  return () => undefined;
+  return lockNewFlake(tree, options);
 }
 
 export default imageGenerator;

@@ -30,4 +30,6 @@ export interface ImageGeneratorSchema {
   backend?: BackendId;
   tags?: string[] | string;
   skipFormat?: boolean;
+  /** Do not run `nix flake lock` in a new flake project. */
+  skipLock?: boolean;
 }
