@@ -34,6 +34,7 @@ import { flakePathRef } from '../nix/flake-ref';
 import { findRelease, releaseFromNixpkgsUrl, type Release } from '../nix/releases';
 import { capture, findExecutable } from '../nix/run';
 import type { BuildExecutorSchema } from './build/schema';
+import { overriddenTargetWarningFor } from '../plugin/target-defaults';
 
 /** An error the user can act on; executors print its message and fail. */
 export class NixisoError extends Error {}
@@ -98,6 +99,8 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
   const projectName = context.projectName;
   if (!projectName) throw new NixisoError('the build executor must run as a project target');
   const projectRoot = context.projectsConfigurations.projects[projectName].root;
+  const overridden = overriddenTargetWarningFor(context);
+  if (overridden) logger.warn(`nixiso: warning: ${overridden}`);
   const workspaceRoot = context.root;
   const absRoot = resolve(workspaceRoot, projectRoot);
 

@@ -134,7 +134,8 @@ function imageTargets(
   };
   if (kind === 'flake') {
     targets[options.lockTargetName] = {
-      command: 'nix --extra-experimental-features "nix-command flakes" flake lock',
+      // `path:.`: a bare `.` is a git+file ref that Nix 2.8 cannot read under a path with a space, or before the project is tracked.
+      command: 'nix --extra-experimental-features "nix-command flakes" flake lock path:.',
       options: { cwd: '{projectRoot}' },
       cache: false,
       metadata: { description: 'Create or update flake.lock (pins nixpkgs and home-manager)', technologies },

@@ -35,7 +35,8 @@ describeWithNix('a workspace-wide targetDefaults.build, as create-nx-workspace w
   it('replaces the inferred inputs; doctor says so; init restores them', () => {
     const ws = createTestWorkspace({ examples: ['iso-channel'] });
     const nxJson = JSON.parse(ws.read('nx.json'));
-    nxJson.targetDefaults = { build: { dependsOn: ['^build'], inputs: ['production', '^production'], cache: true } };
+    const { configurations } = nxJson.targetDefaults['@nixiso/nx:build'];
+    nxJson.targetDefaults = { build: { dependsOn: ['^build'], inputs: ['production', '^production'], cache: true, configurations } };
     nxJson.namedInputs = { default: ['{projectRoot}/**/*'], production: ['default'] };
     ws.write('nx.json', JSON.stringify(nxJson, null, 2));
     const inputsOf = () => {
@@ -46,6 +47,10 @@ describeWithNix('a workspace-wide targetDefaults.build, as create-nx-workspace w
     const doctor = ws.nx(['run', 'iso-channel:doctor', '--substituterTimeoutMs=0']);
     expect(doctor.output).toMatch(/warn {2}cache inputs +targetDefaults\["build"\] in nx\.json replaces the inputs, dependsOn, cache that nixiso infers for iso-channel:build/);
     expect(doctor.output).toMatch(/→ Add "@nixiso\/nx:build": \{ "cache": true \} to targetDefaults/);
+
+    const built = ws.nx(['run', 'iso-channel:build:offline']);
+    expect(built.status).toBe(0);
+    expect(built.output).toMatch(/nixiso: warning: targetDefaults\["build"\] in nx\.json replaces the inputs, dependsOn, cache that nixiso infers for iso-channel:build/);
 
     const init = ws.nx(['g', '@nixiso/nx:init']);
     expect(init.status).toBe(0);
