@@ -1,4 +1,5 @@
 /** The build manifest CI publishes: one JSON file per image build. */
+import { posix } from 'node:path';
 import type { BackendId } from './backends';
 
 export interface BuildManifest {
@@ -45,6 +46,120 @@ export function parseManifest(text: string, source: string): BuildManifest {
     if (typeof m[key] !== 'string') throw new Error(`${source} has no "${key}"`);
   }
   return m as BuildManifest;
+}
+
+/** Where a manifest may point: the Nix store, and the build target's outputs `dist/<projectRoot>` of the workspace. */
+export interface ManifestScope {
+  /** The Nix store directory: NIX_STORE_DIR, else /nix/store (storeDirOf). */
+  storeDir: string;
+  workspaceRoot: string;
+  /** The image project's root, from the project graph: Nx caches and restores `dist/<projectRoot>`. */
+  projectRoot: string;
+}
+
+/** One field of a manifest that nixiso must not act on, and why. */
+export interface ManifestProblem {
+  field: 'storePath' | 'drvPath' | 'outLink' | 'imagePath';
+  value: unknown;
+  why: string;
+}
+
+declare const validated: unique symbol;
+/**
+ * A manifest whose paths manifestProblems accepted: its store paths are
+ * directly in the store, its out-link and image inside `dist/<projectRoot>`.
+ * Only such a manifest may be relinked, deleted or realised.
+ */
+export type ValidManifest = BuildManifest & { readonly [validated]: true };
+
+export const DEFAULT_STORE_DIR = '/nix/store';
+
+export function storeDirOf(env: NodeJS.ProcessEnv): string {
+  return env.NIX_STORE_DIR || DEFAULT_STORE_DIR;
+}
+
+/** Nix's base32 digits (no e, o, t, u) and the characters of a store path name. */
+const STORE_PATH_BASENAME = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]{1,211}$/;
+
+/** Why `value` is not a store path directly in `storeDir` (`<storeDir>/<32-char hash>-<name>`), or undefined when it is. */
+export function storePathProblem(value: unknown, storeDir: string): string | undefined {
+  if (typeof value !== 'string') return 'is not a string';
+  const dir = storeDir.replace(/\/+$/, '');
+  if (!value.startsWith(`${dir}/`)) return `is not in the Nix store ${dir}`;
+  const name = value.slice(dir.length + 1);
+  if (name.includes('/')) return `is not a store path directly in ${dir} (it has components below one)`;
+  if (!STORE_PATH_BASENAME.test(name)) return `is not a store path name (${dir}/<32-character base32 hash>-<name>)`;
+  return undefined;
+}
+
+/** Why `value` (relative to the workspace root, or absolute) is not a path strictly inside `dist/<projectRoot>`, or undefined when it is. */
+export function outputPathProblem(value: unknown, scope: ManifestScope): string | undefined {
+  if (typeof value !== 'string' || !value) return 'is not a path';
+  const distDir = posix.resolve(scope.workspaceRoot, 'dist', scope.projectRoot);
+  const path = posix.resolve(scope.workspaceRoot, value);
+  const inside = posix.relative(distDir, path);
+  if (!inside) return `is ${distRel(scope)} itself, which holds the manifest`;
+  if (inside === '..' || inside.startsWith('../')) {
+    return `resolves to ${path}, outside ${distRel(scope)}, the directory Nx caches and restores`;
+  }
+  return undefined;
+}
+
+function distRel(scope: ManifestScope): string {
+  return posix.join('dist', scope.projectRoot);
+}
+
+/**
+ * What is wrong with a manifest's paths, none when nixiso may act on it. A
+ * manifest can come from a remote Nx cache: before anything is deleted,
+ * linked or realised, its store paths must be store paths and its out-link
+ * and image must stay inside the outputs Nx restored.
+ */
+export function manifestProblems(manifest: BuildManifest, scope: ManifestScope): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const storePath = storePathProblem(manifest.storePath, scope.storeDir);
+  if (storePath) problems.push({ field: 'storePath', value: manifest.storePath, why: storePath });
+  if (manifest.drvPath !== undefined) {
+    const drv = storePathProblem(manifest.drvPath, scope.storeDir) ?? (manifest.drvPath.endsWith('.drv') ? undefined : 'is not a .drv file');
+    if (drv) problems.push({ field: 'drvPath', value: manifest.drvPath, why: drv });
+  }
+  const outLink = outputPathProblem(manifest.outLink, scope);
+  if (outLink) problems.push({ field: 'outLink', value: manifest.outLink, why: outLink });
+  const image = outputPathProblem(manifest.imagePath, scope);
+  if (image) problems.push({ field: 'imagePath', value: manifest.imagePath, why: image });
+  else if (!outLink) {
+    const link = posix.resolve(scope.workspaceRoot, manifest.outLink);
+    const path = posix.resolve(scope.workspaceRoot, manifest.imagePath);
+    if (path !== link && !path.startsWith(`${link}/`)) {
+      problems.push({ field: 'imagePath', value: manifest.imagePath, why: `is neither the out-link ${manifest.outLink} nor a path under it` });
+    }
+  }
+  return problems;
+}
+
+export function problemLines(problems: ManifestProblem[]): string[] {
+  return problems.map((p) => `${p.field} ${JSON.stringify(p.value)} ${p.why}`);
+}
+
+/** A manifest nixiso refuses to act on; it says which fields, with which values, and why. */
+export class InvalidManifestError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: ManifestProblem[],
+  ) {
+    super(
+      `${source} was ignored (nothing deleted, linked or realised): it is not a manifest a nixiso build writes:\n` +
+        problemLines(problems).map((line) => `  ${line}`).join('\n'),
+    );
+  }
+}
+
+/** The manifest in `text`, checked by manifestProblems; throws InvalidManifestError when a path is not where a build puts it. */
+export function validManifest(text: string, source: string, scope: ManifestScope): ValidManifest {
+  const manifest = parseManifest(text, source);
+  const problems = manifestProblems(manifest, scope);
+  if (problems.length) throw new InvalidManifestError(source, problems);
+  return manifest as ValidManifest;
 }
 
 /** `/nix/store/<hash>-name[/…]` → `/nix/store/<hash>-name`. */
