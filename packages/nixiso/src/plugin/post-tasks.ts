@@ -1,45 +1,53 @@
 /**
- * The task hook that makes cache hits yield an image. Nx calls it after every
- * run in the workspace, whatever the targets; with the daemon it starts a
- * plugin worker for it each time. So the usual case (no build hit, or a hit
- * whose image is in the store and linked) costs a stat per hit and loads
- * nothing beyond this file and the manifest parser: restore.ts, which may
- * start Nix, is required only for a hit whose image is missing.
+ * The task hook that makes cache hits of the build target yield an image.
+ * Nx calls it after every run in the workspace, whatever the targets; with
+ * the daemon it starts a plugin worker for it each time. So the usual case
+ * (no build hit, or a hit whose image is in the store, linked, and the link
+ * a registered GC root) costs a stat and two readlinks per hit and loads
+ * nothing beyond this file, the manifest parser and out-link.ts: restore.ts,
+ * which may start Nix, is required only for a hit that needs work.
+ *
+ * Only build hits: an eval or lint hit restores no image. Tasks of the same
+ * run that use the image (push) cannot wait for this hook, which runs after
+ * all of them; they call ensureImage themselves.
  */
 import type { PostTasksExecution } from '@nx/devkit';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BinaryCacheConfig } from '../nix/binary-cache';
-import { parseManifest } from '../nix/manifest';
+import { storeDirOf, validManifest } from '../nix/manifest';
+import type { NixisoPluginOptions } from './nodes';
+import { isIndirectRoot, linksTo } from './out-link';
 import type { CacheHit } from './restore';
 
 const CACHE_HIT = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
 
-/** Whether `outLink` is a symlink to `storePath`. */
-export function linksTo(outLink: string, storePath: string): boolean {
+/**
+ * Whether the manifest is valid, its image in the store, its out-link
+ * pointing at it and registered as a GC root; false also when the manifest
+ * cannot be read or fails validation (restore.ts reads it again and says
+ * what is wrong, touching nothing).
+ */
+function imageInPlace(manifestPath: string, workspaceRoot: string, projectRoot: string): boolean {
   try {
-    return readlinkSync(outLink) === storePath;
+    const scope = { storeDir: storeDirOf(process.env), workspaceRoot, projectRoot };
+    const manifest = validManifest(readFileSync(manifestPath, 'utf8'), manifestPath, scope);
+    const outLink = resolve(workspaceRoot, manifest.outLink);
+    return existsSync(manifest.storePath) && linksTo(outLink, manifest.storePath) && isIndirectRoot(outLink);
   } catch {
-    return false; // missing, or not a symlink
+    return false;
   }
 }
 
-/** Whether the manifest's image is in the store and its out-link points at it; false also when the manifest cannot be read. */
-function imageInPlace(manifestPath: string, workspaceRoot: string): boolean {
-  try {
-    const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
-    return existsSync(manifest.storePath) && linksTo(resolve(workspaceRoot, manifest.outLink), manifest.storePath);
-  } catch {
-    return false; // restore.ts reads it again and says what is wrong
-  }
-}
-
-export const postTasksExecution: PostTasksExecution<{ binaryCache?: BinaryCacheConfig }> = async (options, context) => {
+export const postTasksExecution: PostTasksExecution<NixisoPluginOptions> = async (options, context) => {
+  const buildTarget = options?.buildTargetName ?? 'build';
   const hits: CacheHit[] = [];
   for (const result of Object.values(context.taskResults)) {
-    if (!CACHE_HIT.has(result.status) || !result.task.projectRoot) continue;
-    const manifestPath = join(context.workspaceRoot, 'dist', result.task.projectRoot, 'manifest.json');
-    if (existsSync(manifestPath) && !imageInPlace(manifestPath, context.workspaceRoot)) hits.push({ manifestPath, taskId: result.task.id });
+    const { task } = result;
+    if (!CACHE_HIT.has(result.status) || !task.projectRoot || task.target.target !== buildTarget) continue;
+    const manifestPath = join(context.workspaceRoot, 'dist', task.projectRoot, 'manifest.json');
+    if (existsSync(manifestPath) && !imageInPlace(manifestPath, context.workspaceRoot, task.projectRoot)) {
+      hits.push({ manifestPath, projectRoot: task.projectRoot, taskId: task.id });
+    }
   }
   if (!hits.length) return;
   const { restoreCacheHits } = await import('./restore');

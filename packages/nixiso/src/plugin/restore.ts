@@ -6,10 +6,12 @@
  * success. After the tasks run, the task hook (post-tasks.ts) finds such
  * hits and this module brings the image back: from the configured binary caches and
  * substituters (`nix-store --realise <store path>`), else by realising the
- * recorded derivation; if neither works it fails loudly.
+ * recorded derivation; if neither works it fails loudly. Every out-link it
+ * leaves is an indirect Nix GC root, and it acts only on a manifest that
+ * validManifest accepted: a cache entry can come from another machine.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { sha256File } from '../executors/build/build.impl';
 import {
   binaryCacheProblems,
@@ -18,11 +20,12 @@ import {
   type ResolvedBinaryCache,
   resolveBinaryCache,
 } from '../nix/binary-cache';
-import { type BuildManifest, manifestJson, parseManifest } from '../nix/manifest';
+import { type BuildManifest, manifestJson, type ManifestScope, storeDirOf, type ValidManifest, validManifest } from '../nix/manifest';
 import { capture, findExecutable } from '../nix/run';
-import { linksTo } from './post-tasks';
+import { rootOutLink, symlinkedParent } from './out-link';
 
-export type RestoreAction = 'present' | 'relinked' | 'substituted' | 'rebuilt';
+/** 'rooted': the image and its link were in place, but Nix did not have the link as a GC root. */
+export type RestoreAction = 'present' | 'rooted' | 'relinked' | 'substituted' | 'rebuilt';
 
 export interface RestoreOutcome {
   project: string;
@@ -31,6 +34,7 @@ export interface RestoreOutcome {
   from?: string;
   /** Set when a rebuilt image differs from the one the cached manifest describes. */
   warning?: string;
+  storePath: string;
 }
 
 /** Pull configuration: the caches a hit may fetch from; none means Nix's own substituters only. */
@@ -42,15 +46,18 @@ export function pullConfig(binaryCache: BinaryCacheConfig | undefined, env: Node
   return resolveBinaryCache([{ source: 'the @nixiso/nx plugin options in nx.json', config: binaryCache }], env);
 }
 
-function pointLink(outLink: string, storePath: string): boolean {
-  if (linksTo(outLink, storePath)) return false;
-  rmSync(outLink, { force: true, recursive: true });
-  mkdirSync(dirname(outLink), { recursive: true });
-  symlinkSync(storePath, outLink);
-  return true;
+/** The scope a manifest of this project is validated against, with this process's Nix store. */
+export function manifestScope(workspaceRoot: string, projectRoot: string, env: NodeJS.ProcessEnv = process.env): ManifestScope {
+  return { storeDir: storeDirOf(env), workspaceRoot, projectRoot };
 }
 
-async function realise(path: string, cache: PullConfig, outLink: string, cwd: string): Promise<{ ok: boolean; stderr: string }> {
+function distDirOf(scope: ManifestScope): string {
+  return join(scope.workspaceRoot, 'dist', scope.projectRoot);
+}
+
+async function realise(path: string, cache: PullConfig, outLink: string, distDir: string, cwd: string): Promise<{ ok: boolean; stderr: string }> {
+  const symlinked = symlinkedParent(outLink, distDir);
+  if (symlinked) throw new Error(`refusing to replace ${outLink}: ${symlinked} is a symlink, so the out-link would not be inside ${distDir}`);
   // The dangling link goes first: --add-root recreates it as a GC root, as nix-build --out-link would.
   rmSync(outLink, { force: true, recursive: true });
   mkdirSync(dirname(outLink), { recursive: true });
@@ -100,31 +107,37 @@ export function reconcileRebuiltImage(
   };
 }
 
-/** Makes the manifest's image exist in the store and its out-link resolve; throws when it cannot. */
+/**
+ * Makes the manifest's image exist in the store and its out-link resolve to
+ * it as a registered GC root; throws when it cannot. `scope` is the one the
+ * manifest was validated against.
+ */
 export async function ensureImage(
-  manifest: BuildManifest,
-  workspaceRoot: string,
+  manifest: ValidManifest,
+  scope: ManifestScope,
   cache: PullConfig = NO_PULL,
   /** The build task, for the command that rebuilds it (`rescue:build:ci`). */
   taskId = `${manifest.project}:build`,
-): Promise<Omit<RestoreOutcome, 'project' | 'warning'>> {
+): Promise<Pick<RestoreOutcome, 'action' | 'from'>> {
+  const { workspaceRoot } = scope;
+  const distDir = distDirOf(scope);
   const outLink = resolve(workspaceRoot, manifest.outLink);
-  if (existsSync(manifest.storePath)) return { action: pointLink(outLink, manifest.storePath) ? 'relinked' : 'present' };
+  if (existsSync(manifest.storePath)) return { action: await rootOutLink(outLink, manifest.storePath, distDir, workspaceRoot) };
   if (!findExecutable('nix-store')) {
     throw new Error(`the cached image ${manifest.storePath} is not in the Nix store and nix-store is not on PATH`);
   }
   const problems = binaryCacheProblems({ ...cache, url: undefined }, 'pull');
   if (problems.length) throw new Error(`cannot fetch ${manifest.storePath}: ${problems.join('; ')}`);
-  const substituted = await realise(manifest.storePath, cache, outLink, workspaceRoot);
+  const substituted = await realise(manifest.storePath, cache, outLink, distDir, workspaceRoot);
   if (substituted.ok && existsSync(manifest.storePath)) {
-    pointLink(outLink, manifest.storePath);
+    await rootOutLink(outLink, manifest.storePath, distDir, workspaceRoot);
     return { action: 'substituted', from: substitutedFrom(substituted.stderr) };
   }
   let rebuildError = '';
   if (manifest.drvPath && existsSync(manifest.drvPath)) {
-    const rebuilt = await realise(manifest.drvPath, cache, outLink, workspaceRoot);
+    const rebuilt = await realise(manifest.drvPath, cache, outLink, distDir, workspaceRoot);
     if (rebuilt.ok && existsSync(manifest.storePath)) {
-      pointLink(outLink, manifest.storePath);
+      await rootOutLink(outLink, manifest.storePath, distDir, workspaceRoot);
       return { action: 'rebuilt' };
     }
     rebuildError = rebuilt.stderr.trim();
@@ -147,40 +160,52 @@ export async function ensureImage(
   );
 }
 
-/** Brings back the image a restored manifest describes, re-checking a rebuilt image against it. */
+/** Brings back the image a restored manifest describes, re-checking a rebuilt image against it; a manifest that fails validation is not followed. */
 export async function restoreImage(
   manifestPath: string,
-  workspaceRoot: string,
+  scope: ManifestScope,
   cache: PullConfig = NO_PULL,
   taskId?: string,
 ): Promise<RestoreOutcome> {
-  const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
-  const { action, from } = await ensureImage(manifest, workspaceRoot, cache, taskId);
-  if (action !== 'rebuilt') return { project: manifest.project, action, from };
-  const image = resolve(workspaceRoot, manifest.imagePath);
+  const manifest = validManifest(readFileSync(manifestPath, 'utf8'), manifestPath, scope);
+  const { action, from } = await ensureImage(manifest, scope, cache, taskId);
+  const outcome = { project: manifest.project, action, from, storePath: manifest.storePath };
+  if (action !== 'rebuilt') return outcome;
+  const image = resolve(scope.workspaceRoot, manifest.imagePath);
   const checked = reconcileRebuiltImage(manifest, { sha256: await sha256File(image), sizeBytes: statSync(image).size });
   if (checked.warning) writeFileSync(manifestPath, manifestJson(checked.manifest));
-  return { project: manifest.project, action, warning: checked.warning };
+  return { ...outcome, warning: checked.warning };
 }
 
-/** A cache hit whose restored manifest describes an image that is not in place. */
+/** A build-target cache hit whose restored manifest describes an image that is not in place. */
 export interface CacheHit {
   manifestPath: string;
+  projectRoot: string;
   /** The build task, for the command that rebuilds it. */
   taskId: string;
+}
+
+/** What the hook prints for an outcome, nothing for 'present'. */
+export function outcomeMessage(outcome: RestoreOutcome): string | undefined {
+  switch (outcome.action) {
+    case 'present':
+      return undefined;
+    case 'rooted':
+      return `nixiso: ${outcome.project}: out-link registered as a Nix GC root (${outcome.storePath})`;
+    default:
+      return `nixiso: ${outcome.project}: image ${outcome.action}${outcome.from ? ` from ${outcome.from}` : ''} (${outcome.storePath})`;
+  }
 }
 
 /** Brings back the images of these cache hits, saying what it did; throws naming every hit it could not. */
 export async function restoreCacheHits(hits: CacheHit[], binaryCache: BinaryCacheConfig | undefined, workspaceRoot: string): Promise<void> {
   const failures: string[] = [];
   const cache = pullConfig(binaryCache);
-  for (const { manifestPath, taskId } of hits) {
+  for (const { manifestPath, projectRoot, taskId } of hits) {
     try {
-      const outcome = await restoreImage(manifestPath, workspaceRoot, cache, taskId);
-      if (outcome.action !== 'present') {
-        const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
-        console.log(`nixiso: ${outcome.project}: image ${outcome.action}${outcome.from ? ` from ${outcome.from}` : ''} (${manifest.storePath})`);
-      }
+      const outcome = await restoreImage(manifestPath, manifestScope(workspaceRoot, projectRoot), cache, taskId);
+      const message = outcomeMessage(outcome);
+      if (message) console.log(message);
       if (outcome.warning) console.warn(`nixiso: warning: ${outcome.warning}`);
     } catch (e) {
       failures.push((e as Error).message);

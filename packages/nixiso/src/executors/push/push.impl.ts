@@ -15,9 +15,9 @@ import {
 } from '../../nix/binary-cache';
 import { commandLine } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
-import { type BuildManifest, parseManifest } from '../../nix/manifest';
+import { type ManifestScope, type ValidManifest, validManifest } from '../../nix/manifest';
 import { findExecutable, runCommand } from '../../nix/run';
-import { ensureImage } from '../../plugin/restore';
+import { ensureImage, manifestScope } from '../../plugin/restore';
 import { executorResult, NIX_MISSING, NixisoError } from '../image-request';
 import type { PushExecutorSchema } from './schema';
 
@@ -35,10 +35,12 @@ export default async function pushExecutor(options: PushExecutorSchema, context:
   });
 }
 
-function readManifest(context: ExecutorContext): BuildManifest {
+/** The manifest the build recorded (or a cache hit restored), validated before push acts on it. */
+function readManifest(context: ExecutorContext): { manifest: ValidManifest; scope: ManifestScope } {
   const project = context.projectName;
   if (!project) throw new NixisoError('the push executor must run as a project target');
   const root = context.projectsConfigurations.projects[project].root;
+  const scope = manifestScope(context.root, root);
   const path = join(context.root, 'dist', root, 'manifest.json');
   if (!existsSync(path)) {
     throw new NixisoError(
@@ -47,7 +49,7 @@ function readManifest(context: ExecutorContext): BuildManifest {
     );
   }
   try {
-    return parseManifest(readFileSync(path, 'utf8'), path);
+    return { manifest: validManifest(readFileSync(path, 'utf8'), path, scope), scope };
   } catch (e) {
     throw new NixisoError((e as Error).message);
   }
@@ -103,7 +105,7 @@ function nixError(stderr: string, exitCode: number): string {
 }
 
 export async function push(options: PushExecutorSchema, context: ExecutorContext): Promise<PushResult> {
-  const manifest = readManifest(context);
+  const { manifest, scope } = readManifest(context);
   const cache = resolveBinaryCache([{ source: `${context.projectName}:push options (binaryCache in nx.json, or the project's push target)`, config: options }], process.env);
   if (!cache.url) {
     throw new NixisoError(
@@ -116,13 +118,11 @@ export async function push(options: PushExecutorSchema, context: ExecutorContext
   if (!findExecutable('nix') || !findExecutable('nix-store')) throw new NixisoError(NIX_MISSING);
   const key = secretKey(cache, context.root);
 
-  if (!existsSync(manifest.storePath)) {
-    // The build was a cache hit whose image is not here yet: the restore hook runs only after all tasks.
-    try {
-      await ensureImage(manifest, context.root, cache, `${context.projectName}:build${context.configurationName ? `:${context.configurationName}` : ''}`);
-    } catch (e) {
-      throw new NixisoError((e as Error).message);
-    }
+  // The build may have been a cache hit in this very run, its image not back yet: the hook runs only after all tasks.
+  try {
+    await ensureImage(manifest, scope, cache, `${context.projectName}:build${context.configurationName ? `:${context.configurationName}` : ''}`);
+  } catch (e) {
+    throw new NixisoError((e as Error).message);
   }
   const url = cache.url;
   checkFileStore({ ...cache, url });
