@@ -4,13 +4,11 @@ import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   createReadStream,
-  lstatSync,
   mkdirSync,
   readdirSync,
   realpathSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -18,7 +16,19 @@ import { buildCommand, commandLine, usesJsonLog } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
 import { type BuildProgress, buildCounts, plainErrorText, substitutionCounts } from '../../nix/log';
 import { createProgressReporter, failureSummary, interruptedSummary } from '../../nix/progress';
-import { type BuildManifest, lastStorePath, manifestJson, parseBuildJson, storePathOf } from '../../nix/manifest';
+import {
+  type BuildManifest,
+  lastStorePath,
+  manifestJson,
+  manifestProblems,
+  type ManifestScope,
+  outputPathProblem,
+  parseBuildJson,
+  problemLines,
+  storeDirOf,
+  storePathOf,
+} from '../../nix/manifest';
+import { rootOutLink } from '../../plugin/out-link';
 import { capture, runCommand } from '../../nix/run';
 import { assertTracked, checkFlakeLock, executorResult, NixisoError, requireNix, resolveImageTarget } from '../image-request';
 import { buildMachineWarning } from './build-machine';
@@ -119,7 +129,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   if (!outPath) throw new NixisoError(`Nix succeeded but printed no store path and ${request.outLink} is missing`);
   const storePath = storePathOf(outPath);
   if (!storePath) throw new NixisoError(`Nix printed ${outPath}, which is not in the Nix store`);
-  if (request.backend !== 'nix') relink(request.outLink, storePath);
+  if (request.backend !== 'nix') await relink(request.outLink, storePath, target, options.outLink);
 
   const images = findImageFiles(outPath, request.format.extension);
   if (!images.length) throw new NixisoError(`no ${request.format.extension} file in ${outPath}`);
@@ -155,6 +165,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
     builtAt: new Date().toISOString(),
     copiedTo,
   };
+  assertValidManifest(manifest, scopeOf(target), options.outLink);
   mkdirSync(target.distDir, { recursive: true });
   writeFileSync(target.manifestPath, manifestJson(manifest));
   return manifest;
@@ -194,15 +205,45 @@ function realpathIfLink(path: string): string | undefined {
   }
 }
 
-/** nixos-generate and nixos-rebuild do not always leave the out-link we asked for; make it point at the result. */
-function relink(outLink: string, storeRoot: string): void {
+type ManifestTarget = Pick<Awaited<ReturnType<typeof resolveImageTarget>>, 'workspaceRoot' | 'projectRoot' | 'distDir' | 'absRoot'>;
+
+function scopeOf(target: ManifestTarget): ManifestScope {
+  return { storeDir: storeDirOf(process.env), workspaceRoot: target.workspaceRoot, projectRoot: target.projectRoot };
+}
+
+/**
+ * A build writes only manifests that a cache hit may act on (validManifest);
+ * an out-link outside dist/<projectRoot> is the outLink option's doing, so
+ * the message names it.
+ */
+function assertValidManifest(manifest: BuildManifest, scope: ManifestScope, outLinkOption: string | undefined): void {
+  const problems = manifestProblems(manifest, scope);
+  const outLink = problems.find((p) => p.field === 'outLink');
+  if (outLink && outLinkOption !== undefined) throw new NixisoError(outLinkOptionMessage(outLinkOption, outLink.why, scope));
+  if (problems.length) throw new NixisoError(`the build produced a manifest a cache hit could not use:\n${problemLines(problems).join('\n')}`);
+}
+
+function outLinkOptionMessage(value: string, why: string, scope: ManifestScope): string {
+  const dist = join('dist', scope.projectRoot);
+  return (
+    `option "outLink" (${JSON.stringify(value)}) ${why}: Nx would neither cache nor restore the link, ` +
+    `and nixiso acts only on out-links inside ${dist}. Leave outLink unset (${join(dist, 'result')}) or name a path inside ${dist}`
+  );
+}
+
+/**
+ * nixos-generate and nixos-rebuild do not always leave the out-link we asked
+ * for, nor one Nix knows as a GC root: make it point at the result and
+ * register it (nix-store --add-root), as nix build's own out-link is.
+ */
+async function relink(outLink: string, storeRoot: string, target: ManifestTarget, outLinkOption: string | undefined): Promise<void> {
+  // Before anything is replaced: the link must be one a manifest may name.
+  const scope = scopeOf(target);
+  const problem = outputPathProblem(outLink, scope);
+  if (problem) throw new NixisoError(outLinkOptionMessage(outLinkOption ?? outLink, problem, scope));
   try {
-    if (lstatSync(outLink).isSymbolicLink() && realpathSync(outLink) === realpathSync(storeRoot)) return;
-  } catch {
-    // missing: create below
+    await rootOutLink(outLink, storeRoot, target.distDir, target.absRoot);
+  } catch (e) {
+    throw new NixisoError((e as Error).message);
   }
-  rmSync(outLink, { force: true, recursive: true });
-  mkdirSync(dirname(outLink), { recursive: true });
-  // nix-store --add-root would also register a GC root; a plain symlink keeps the executor free of a second Nix call.
-  symlinkSync(storeRoot, outLink);
 }
