@@ -20,7 +20,7 @@ import {
   type ResolvedBinaryCache,
   resolveBinaryCache,
 } from '../nix/binary-cache';
-import { type BuildManifest, manifestJson, type ManifestScope, storeDirOf, type ValidManifest, validManifest } from '../nix/manifest';
+import { type BuildManifest, InvalidManifestError, manifestJson, type ManifestScope, storeDirOf, type ValidManifest, validManifest } from '../nix/manifest';
 import { capture, findExecutable } from '../nix/run';
 import { rootOutLink, symlinkedParent } from './out-link';
 
@@ -208,7 +208,9 @@ export async function restoreCacheHits(hits: CacheHit[], binaryCache: BinaryCach
       if (message) console.log(message);
       if (outcome.warning) console.warn(`nixiso: warning: ${outcome.warning}`);
     } catch (e) {
-      failures.push((e as Error).message);
+      failures.push(
+        e instanceof InvalidManifestError ? `${e.message}\nBuild it again without the cache: nx run ${taskId} --skip-nx-cache` : (e as Error).message,
+      );
     }
   }
   if (failures.length) throw new Error(`nixiso: a cache hit did not yield its image:\n${failures.join('\n')}`);

@@ -1,0 +1,157 @@
+/**
+ * What a build cache hit leaves behind, through the real Nx CLI with real
+ * Nix: out-links that are GC roots whoever made them (Nix, nixiso's relink,
+ * or Nx restoring its cache), and a cached manifest that is checked before
+ * anything is deleted or linked, since a cache entry may come from anywhere.
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { basename, join, relative } from 'node:path';
+import { createTestWorkspace, describeWithNix, tempDir, type TestWorkspace } from '@nixiso/testing';
+import { indirectRootPath } from '../../nix/gc-root';
+
+interface Manifest {
+  storePath: string;
+  outLink: string;
+  imagePath: string;
+  backend: string;
+}
+
+const PROJECT_DIST = 'dist/examples/iso-channel';
+const CACHE_HIT = /existing outputs match the cache|local cache/i;
+
+describeWithNix('build cache hits: GC roots and cached manifests', (nix) => {
+  let ws: TestWorkspace;
+  /** The Nx cache in a known place: `<dir>/<task hash>/dist/<projectRoot>/…` (Nx 23 otherwise picks a per-user directory). */
+  let cacheDir: string;
+  let env: NodeJS.ProcessEnv;
+
+  const nx = (...args: string[]) => ws.nx(args, env);
+  const manifest = (): Manifest => JSON.parse(ws.read(`${PROJECT_DIST}/manifest.json`));
+  /** The roots Nix knows for a store path (`<root> -> <path>`). */
+  const rootsOf = (storePath: string) =>
+    spawnSync(nix.nixStore, ['--query', '--roots', storePath], { env: nix.env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  /** Takes dist/ away and Nix's registration of the out-link with it, as a GC while dist/ was gone, or a fresh clone, would. */
+  const forgetOutLink = (m: Manifest) => {
+    rmSync(join(ws.root, PROJECT_DIST), { recursive: true, force: true });
+    rmSync(indirectRootPath(join(ws.root, m.outLink)), { force: true });
+    expect(rootsOf(m.storePath)).toEqual([]);
+  };
+
+  beforeAll(() => {
+    ws = createTestWorkspace({ examples: ['iso-channel'] });
+    // An image of its own, so that no other workspace's GC root keeps it alive.
+    const file = 'examples/iso-channel/configuration.nix';
+    const marker = `roots-${basename(ws.root)}-${process.pid}`.replace(/[^A-Za-z0-9-]/g, '-');
+    ws.write(file, ws.read(file).replace('environment.systemPackages', `networking.hostName = "${marker}";\n  environment.systemPackages`));
+    // A nixos-generate that leaves no out-link, so that the executor's relink makes it.
+    ws.write(
+      'tools/nixos-generate-no-link',
+      [
+        '#!/usr/bin/env bash',
+        'args=()',
+        'while [[ $# -gt 0 ]]; do',
+        '  if [[ $1 == -o || $1 == --out-link ]]; then shift 2; continue; fi',
+        '  args+=("$1"); shift',
+        'done',
+        `exec ${join(ws.root, 'tools/nix-fixtures/nixos-generators/bin/nixos-generate')} "\${args[@]}"`,
+        '',
+      ].join('\n'),
+    );
+    chmodSync(join(ws.root, 'tools/nixos-generate-no-link'), 0o755);
+    ws.git('add', '-A');
+    ws.git('commit', '-qm', 'an image of its own');
+    cacheDir = join(ws.root, '.nx/cache');
+    env = { NX_CACHE_DIRECTORY: cacheDir };
+  });
+
+  afterAll(() => {
+    if (ws) rmSync(join(ws.root, 'dist'), { recursive: true, force: true });
+  });
+
+  it('a cache hit Nx restores registers its out-link as a GC root again; Nix then keeps the image', () => {
+    const built = nx('run', 'iso-channel:build:offline');
+    expect(built.status).toBe(0);
+    const m = manifest();
+    const link = join(ws.root, m.outLink);
+    expect(rootsOf(m.storePath)).toEqual([`${link} -> ${m.storePath}`]);
+
+    forgetOutLink(m);
+    const hit = nx('run', 'iso-channel:build:offline');
+    expect(hit.output).toMatch(CACHE_HIT);
+    expect(hit.output).toContain(`nixiso: iso-channel: out-link registered as a Nix GC root (${m.storePath})`);
+    expect(hit.status).toBe(0);
+    expect(readlinkSync(link)).toBe(m.storePath);
+    expect(rootsOf(m.storePath)).toEqual([`${link} -> ${m.storePath}`]);
+    const deleted = spawnSync(nix.nixStore, ['--delete', m.storePath], { env: nix.env, encoding: 'utf8' });
+    expect(deleted.stderr).toMatch(/still alive/);
+    expect(existsSync(m.storePath)).toBe(true);
+
+    // In place and registered: the next hit has nothing to do and says nothing.
+    const again = nx('run', 'iso-channel:build:offline');
+    expect(again.status).toBe(0);
+    expect(again.output).not.toMatch(/nixiso: iso-channel: (out-link|image)/);
+  });
+
+  it('the nixos-generators backend leaves its relinked out-link a GC root', () => {
+    forgetOutLink(manifest());
+    const r = nx(
+      'run', 'iso-channel:build:offline', '--backend=nixos-generators',
+      '--nixosGenerate=tools/nixos-generate-no-link', '--skip-nx-cache',
+    );
+    expect(r.output).toMatch(/nixos-generate-no-link --format iso/);
+    expect(r.status).toBe(0);
+    const m = manifest();
+    expect(m.backend).toBe('nixos-generators');
+    const link = join(ws.root, m.outLink);
+    expect(readlinkSync(link)).toBe(m.storePath);
+    expect(rootsOf(m.storePath)).toEqual([`${link} -> ${m.storePath}`]);
+    expect(readlinkSync(indirectRootPath(link))).toBe(link);
+  });
+
+  it('a cached manifest whose out-link points outside dist/ is reported and not followed', () => {
+    expect(nx('run', 'iso-channel:build:offline').status).toBe(0);
+    const sentinel = join(tempDir('nixiso-sentinel-'), 'keep');
+    mkdirSync(sentinel);
+    writeFileSync(join(sentinel, 'file'), 'must survive\n');
+    const hostileOutLink = relative(ws.root, sentinel);
+    // Every cached build of the project, as a hostile or corrupt (remote) cache entry would hold it.
+    const cached = readdirSync(cacheDir)
+      .map((entry) => join(cacheDir, entry, PROJECT_DIST, 'manifest.json'))
+      .filter((path) => existsSync(path));
+    expect(cached.length).toBeGreaterThan(0);
+    for (const path of cached) {
+      const m = JSON.parse(readFileSync(path, 'utf8'));
+      writeFileSync(path, JSON.stringify({ ...m, outLink: hostileOutLink, imagePath: `${hostileOutLink}/iso/x.iso` }, null, 2));
+    }
+    rmSync(join(ws.root, PROJECT_DIST), { recursive: true, force: true });
+
+    const r = nx('run', 'iso-channel:build:offline');
+    expect(r.output).toMatch(CACHE_HIT);
+    expect(r.output).toContain('a cache hit did not yield its image');
+    expect(r.output).toContain(`${PROJECT_DIST}/manifest.json was ignored (nothing deleted, linked or realised)`);
+    expect(r.output).toContain(`outLink "${hostileOutLink}" resolves to ${sentinel}, outside ${PROJECT_DIST}`);
+    expect(r.output).toContain('nx run iso-channel:build:offline --skip-nx-cache');
+    expect(r.status).not.toBe(0);
+    expect(readFileSync(join(sentinel, 'file'), 'utf8')).toBe('must survive\n');
+  });
+
+  it('fails naming the outLink option when it points outside dist/<projectRoot>', () => {
+    const elsewhere = tempDir('nixiso-elsewhere-');
+    const outLink = relative(ws.root, join(elsewhere, 'result'));
+    const message = `option "outLink" (${JSON.stringify(outLink)}) resolves to ${join(elsewhere, 'result')}, outside ${PROJECT_DIST}`;
+    for (const backend of ['nix', 'nixos-generators']) {
+      const r = nx(
+        'run', 'iso-channel:build:offline', `--backend=${backend}`, '--nixosGenerate=tools/nixos-generate-no-link',
+        `--outLink=${outLink}`, '--skip-nx-cache',
+      );
+      expect(r.output).toContain(message);
+      expect(r.output).toContain(`Leave outLink unset (${PROJECT_DIST}/result)`);
+      expect(r.status).not.toBe(0);
+      expect(existsSync(join(ws.root, PROJECT_DIST, 'manifest.json'))).toBe(false);
+      // nix-build made the link it was given before the manifest was checked; relink refuses before making one.
+      if (backend === 'nixos-generators') expect(existsSync(join(elsewhere, 'result'))).toBe(false);
+      rmSync(join(elsewhere, 'result'), { force: true });
+    }
+  });
+});
