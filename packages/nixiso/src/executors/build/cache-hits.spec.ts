@@ -109,6 +109,39 @@ describeWithNix('build cache hits: GC roots and cached manifests', (nix) => {
     expect(readlinkSync(indirectRootPath(link))).toBe(link);
   });
 
+  it('push, in the same run as a build hit, registers the out-link Nx restored before it uses the image', () => {
+    forgetOutLink(manifest());
+    const binaryCache = `file://${tempDir('nixiso-push-cache-')}`;
+    const r = ws.nx(['run', 'iso-channel:push:offline'], { ...env, NIXISO_BINARY_CACHE_URL: binaryCache });
+    const m = manifest();
+    expect(r.output).toMatch(/iso-channel:build:offline\s+\S*\[local cache\]/);
+    expect(r.output).toContain(`nixiso: pushed ${m.storePath} to ${binaryCache} (unsigned)`);
+    expect(r.status).toBe(0);
+    // Push registered it, so the hook, which runs after every task, found nothing to do.
+    expect(r.output).not.toContain('out-link registered as a Nix GC root');
+    expect(rootsOf(m.storePath)).toEqual([`${join(ws.root, m.outLink)} -> ${m.storePath}`]);
+  });
+
+  it('push refuses a manifest that fails validation', () => {
+    const sentinel = join(tempDir('nixiso-sentinel-'), 'keep');
+    mkdirSync(sentinel);
+    writeFileSync(join(sentinel, 'file'), 'must survive\n');
+    writeFileSync(
+      join(ws.root, PROJECT_DIST, 'manifest.json'),
+      JSON.stringify({ ...manifest(), outLink: sentinel, storePath: '/nix/store/../../etc' }),
+    );
+    const r = ws.nx(['run', 'iso-channel:push:offline', '--exclude-task-dependencies'], {
+      ...env,
+      NIXISO_BINARY_CACHE_URL: `file://${tempDir('nixiso-push-cache-')}`,
+    });
+    expect(r.output).toContain('storePath "/nix/store/../../etc" is not a store path directly in /nix/store');
+    expect(r.output).toContain(`outLink "${sentinel}" resolves to ${sentinel}, outside ${PROJECT_DIST}`);
+    expect(r.status).not.toBe(0);
+    expect(readFileSync(join(sentinel, 'file'), 'utf8')).toBe('must survive\n');
+    rmSync(join(ws.root, PROJECT_DIST), { recursive: true, force: true });
+  });
+
+  // Last but one: it tampers with every cached build of the project.
   it('a cached manifest whose out-link points outside dist/ is reported and not followed', () => {
     expect(nx('run', 'iso-channel:build:offline').status).toBe(0);
     const sentinel = join(tempDir('nixiso-sentinel-'), 'keep');
