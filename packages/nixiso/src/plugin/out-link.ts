@@ -5,7 +5,7 @@
  * a readlink each, and run.ts (execa) is loaded only when a link must be
  * (re)registered.
  */
-import { lstatSync, mkdirSync, readlinkSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { addRootCommand, indirectRootPath, nixStateDirOf } from '../nix/gc-root';
 
@@ -43,28 +43,49 @@ export function symlinkedParent(outLink: string, distDir: string): string | unde
   return undefined;
 }
 
+/** Throws when replacing `outLink` would act outside `distDir` (symlinkedParent). */
+export function assertInsideDist(outLink: string, distDir: string): void {
+  const symlinked = symlinkedParent(outLink, distDir);
+  if (symlinked) throw new Error(`refusing to replace ${outLink}: ${symlinked} is a symlink, so the out-link would not be inside ${distDir}`);
+}
+
 export type OutLinkAction = 'present' | 'rooted' | 'relinked';
 
 /**
  * Makes `outLink` a symlink to `storePath` (present in the store) registered
  * as an indirect GC root: 'present' when it was already, 'rooted' when only
  * the registration was missing (a link Nx restored from its cache),
- * 'relinked' when the link was missing or pointed elsewhere.
+ * 'relinked' when the link was missing or pointed elsewhere. When nix-store
+ * cannot register it (not on PATH, or it fails), the link is still made and
+ * a warning says the image is unprotected: the image is there, so the task
+ * result stands.
  */
-export async function rootOutLink(outLink: string, storePath: string, distDir: string, cwd: string): Promise<OutLinkAction> {
+export async function rootOutLink(
+  outLink: string,
+  storePath: string,
+  distDir: string,
+  cwd: string,
+): Promise<{ action: OutLinkAction; warning?: string }> {
   const linked = linksTo(outLink, storePath);
-  if (linked && isIndirectRoot(outLink)) return 'present';
-  const symlinked = symlinkedParent(outLink, distDir);
-  if (symlinked) throw new Error(`refusing to replace ${outLink}: ${symlinked} is a symlink, so the out-link would not be inside ${distDir}`);
+  if (linked && isIndirectRoot(outLink)) return { action: 'present' };
+  assertInsideDist(outLink, distDir);
   if (!linked) {
     // nix-store replaces a symlink in place, but not a directory or file.
     rmSync(outLink, { force: true, recursive: true });
     mkdirSync(dirname(outLink), { recursive: true });
   }
-  const { capture } = await import('../nix/run');
-  const r = await capture(addRootCommand(resolve(outLink), storePath), cwd);
-  if (r.exitCode !== 0) {
-    throw new Error(`nix-store could not make ${outLink} a GC root of ${storePath}: ${r.stderr.trim() || `exit code ${r.exitCode}`}`);
+  const { capture, findExecutable } = await import('../nix/run');
+  const r = findExecutable('nix-store') ? await capture(addRootCommand(resolve(outLink), storePath), cwd) : undefined;
+  if (r?.exitCode === 0 && linksTo(outLink, storePath)) return { action: linked ? 'rooted' : 'relinked' };
+  if (!linksTo(outLink, storePath)) {
+    rmSync(outLink, { force: true });
+    symlinkSync(storePath, outLink);
   }
-  return linked ? 'rooted' : 'relinked';
+  const why = r ? r.stderr.trim() || `nix-store exited with code ${r.exitCode}` : 'nix-store is not on PATH';
+  return {
+    action: linked ? 'present' : 'relinked',
+    warning:
+      `${outLink} could not be registered as a Nix GC root (${why}), so garbage collection may delete ${storePath}; ` +
+      `register it with \`nix-store --add-root ${resolve(outLink)} --realise ${storePath}\``,
+  };
 }

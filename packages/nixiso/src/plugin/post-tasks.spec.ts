@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeWithNix, type NixTools, tempDir, workspaceRoot } from '@nixiso/testing';
+import { describeWithNix, type NixTools, pathWithoutNix, tempDir, workspaceRoot } from '@nixiso/testing';
 import { indirectRootPath } from '../nix/gc-root';
 import { postTasksExecution } from './post-tasks';
 
@@ -73,6 +73,24 @@ describeWithNix('postTasksExecution', (nix) => {
     expect(deleted.status).not.toBe(0);
     expect(deleted.stderr).toMatch(/still alive/);
     expect(existsSync(storePath)).toBe(true);
+  });
+
+  it('keeps a hit whose image is present when nix-store cannot register the link, and warns that it is unprotected', async () => {
+    const { root, storePath, outLink } = workspaceWithHit(nix, true);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const path = process.env.PATH;
+    process.env.PATH = pathWithoutNix();
+    try {
+      await postTasksExecution({}, context(root, 'local-cache'));
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(readlinkSync(join(root, outLink))).toBe(storePath);
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/could not be registered as a Nix GC root \(nix-store is not on PATH\), so garbage collection may delete/),
+    );
+    warn.mockRestore();
+    expect(rootsOf(nix, storePath)).toEqual([]);
   });
 
   it('leaves tasks that ran alone', async () => {

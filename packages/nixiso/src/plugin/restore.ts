@@ -22,7 +22,7 @@ import {
 } from '../nix/binary-cache';
 import { type BuildManifest, InvalidManifestError, manifestJson, type ManifestScope, storeDirOf, type ValidManifest, validManifest } from '../nix/manifest';
 import { capture, findExecutable } from '../nix/run';
-import { rootOutLink, symlinkedParent } from './out-link';
+import { assertInsideDist, rootOutLink } from './out-link';
 
 /** 'rooted': the image and its link were in place, but Nix did not have the link as a GC root. */
 export type RestoreAction = 'present' | 'rooted' | 'relinked' | 'substituted' | 'rebuilt';
@@ -56,8 +56,7 @@ function distDirOf(scope: ManifestScope): string {
 }
 
 async function realise(path: string, cache: PullConfig, outLink: string, distDir: string, cwd: string): Promise<{ ok: boolean; stderr: string }> {
-  const symlinked = symlinkedParent(outLink, distDir);
-  if (symlinked) throw new Error(`refusing to replace ${outLink}: ${symlinked} is a symlink, so the out-link would not be inside ${distDir}`);
+  assertInsideDist(outLink, distDir);
   // The dangling link goes first: --add-root recreates it as a GC root, as nix-build --out-link would.
   rmSync(outLink, { force: true, recursive: true });
   mkdirSync(dirname(outLink), { recursive: true });
@@ -118,11 +117,11 @@ export async function ensureImage(
   cache: PullConfig = NO_PULL,
   /** The build task, for the command that rebuilds it (`rescue:build:ci`). */
   taskId = `${manifest.project}:build`,
-): Promise<Pick<RestoreOutcome, 'action' | 'from'>> {
+): Promise<Pick<RestoreOutcome, 'action' | 'from' | 'warning'>> {
   const { workspaceRoot } = scope;
   const distDir = distDirOf(scope);
   const outLink = resolve(workspaceRoot, manifest.outLink);
-  if (existsSync(manifest.storePath)) return { action: await rootOutLink(outLink, manifest.storePath, distDir, workspaceRoot) };
+  if (existsSync(manifest.storePath)) return rootOutLink(outLink, manifest.storePath, distDir, workspaceRoot);
   if (!findExecutable('nix-store')) {
     throw new Error(`the cached image ${manifest.storePath} is not in the Nix store and nix-store is not on PATH`);
   }
@@ -130,15 +129,15 @@ export async function ensureImage(
   if (problems.length) throw new Error(`cannot fetch ${manifest.storePath}: ${problems.join('; ')}`);
   const substituted = await realise(manifest.storePath, cache, outLink, distDir, workspaceRoot);
   if (substituted.ok && existsSync(manifest.storePath)) {
-    await rootOutLink(outLink, manifest.storePath, distDir, workspaceRoot);
-    return { action: 'substituted', from: substitutedFrom(substituted.stderr) };
+    const { warning } = await rootOutLink(outLink, manifest.storePath, distDir, workspaceRoot);
+    return { action: 'substituted', from: substitutedFrom(substituted.stderr), warning };
   }
   let rebuildError = '';
   if (manifest.drvPath && existsSync(manifest.drvPath)) {
     const rebuilt = await realise(manifest.drvPath, cache, outLink, distDir, workspaceRoot);
     if (rebuilt.ok && existsSync(manifest.storePath)) {
-      await rootOutLink(outLink, manifest.storePath, distDir, workspaceRoot);
-      return { action: 'rebuilt' };
+      const { warning } = await rootOutLink(outLink, manifest.storePath, distDir, workspaceRoot);
+      return { action: 'rebuilt', warning };
     }
     rebuildError = rebuilt.stderr.trim();
   }
@@ -168,13 +167,13 @@ export async function restoreImage(
   taskId?: string,
 ): Promise<RestoreOutcome> {
   const manifest = validManifest(readFileSync(manifestPath, 'utf8'), manifestPath, scope);
-  const { action, from } = await ensureImage(manifest, scope, cache, taskId);
-  const outcome = { project: manifest.project, action, from, storePath: manifest.storePath };
+  const { action, from, warning } = await ensureImage(manifest, scope, cache, taskId);
+  const outcome = { project: manifest.project, action, from, storePath: manifest.storePath, warning };
   if (action !== 'rebuilt') return outcome;
   const image = resolve(scope.workspaceRoot, manifest.imagePath);
   const checked = reconcileRebuiltImage(manifest, { sha256: await sha256File(image), sizeBytes: statSync(image).size });
   if (checked.warning) writeFileSync(manifestPath, manifestJson(checked.manifest));
-  return { ...outcome, warning: checked.warning };
+  return { ...outcome, warning: [warning, checked.warning].filter(Boolean).join('\n') || undefined };
 }
 
 /** A build-target cache hit whose restored manifest describes an image that is not in place. */

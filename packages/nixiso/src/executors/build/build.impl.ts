@@ -242,7 +242,8 @@ async function relink(outLink: string, storeRoot: string, target: ManifestTarget
   const problem = outputPathProblem(outLink, scope);
   if (problem) throw new NixisoError(outLinkOptionMessage(outLinkOption ?? outLink, problem, scope));
   try {
-    await rootOutLink(outLink, storeRoot, target.distDir, target.absRoot);
+    const { warning } = await rootOutLink(outLink, storeRoot, target.distDir, target.absRoot);
+    if (warning) logger.warn(`nixiso: warning: ${warning}`);
   } catch (e) {
     throw new NixisoError((e as Error).message);
   }

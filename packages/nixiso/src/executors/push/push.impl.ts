@@ -120,7 +120,8 @@ export async function push(options: PushExecutorSchema, context: ExecutorContext
 
   // The build may have been a cache hit in this very run, its image not back yet: the hook runs only after all tasks.
   try {
-    await ensureImage(manifest, scope, cache, `${context.projectName}:build${context.configurationName ? `:${context.configurationName}` : ''}`);
+    const { warning } = await ensureImage(manifest, scope, cache, `${context.projectName}:build${context.configurationName ? `:${context.configurationName}` : ''}`);
+    if (warning) logger.warn(`nixiso: warning: ${warning}`);
   } catch (e) {
     throw new NixisoError((e as Error).message);
   }
