@@ -87,6 +87,9 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   const started = Date.now();
   const target = await resolveImageTarget(options, context);
   const { request } = target;
+  // Before Nix runs: nix build would otherwise leave its out-link (a GC root) outside dist/ first.
+  const outLinkProblem = outputPathProblem(request.outLink, scopeOf(target));
+  if (outLinkProblem) throw new NixisoError(outLinkOptionMessage(options.outLink ?? request.outLink, outLinkProblem, scopeOf(target)));
   requireNix(request.backend, request.nixosGenerate);
 
   await assertTracked(target, context.projectGraph);
