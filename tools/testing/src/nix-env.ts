@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { ensureFixtureRegistry } from '../../nix-fixtures/src';
 
 /** Repository root, whatever the cwd of the jest process. */
@@ -135,6 +135,21 @@ export function describeWithNix(name: string, body: (nix: NixTools) => void): vo
 /** A fresh temporary directory for one test. */
 export function tempDir(prefix = 'nixiso-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes `files` (relative path → content) below `root`, making directories as needed. */
+export function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, file)), { recursive: true });
+    writeFileSync(join(root, file), content);
+  }
+}
+
+/** A fresh temporary directory holding `files`. */
+export function tempTree(files: Record<string, string>, prefix = 'nixiso-tree-'): string {
+  const root = tempDir(prefix);
+  writeFiles(root, files);
+  return root;
 }
 
 /** A PATH with everything in /usr/bin and /bin (node, npx, git, sh …) except Nix's commands. */

@@ -1,16 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DependencyType, type CreateDependenciesContext, type FileData, type ProjectConfiguration } from '@nx/devkit';
-import { tempDir, workspaceRoot as repoRoot } from '@nixiso/testing';
+import { tempDir, workspaceRoot as repoRoot, writeFiles } from '@nixiso/testing';
 import { createDependencies, owningProject } from './dependencies';
-
-function writeFiles(root: string, files: Record<string, string>): void {
-  for (const [file, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, file)), { recursive: true });
-    writeFileSync(join(root, file), content);
-  }
-}
 
 /** A createDependencies context over `root`, where each file belongs to the deepest project root containing it. */
 function contextFor(root: string, roots: Record<string, string>, files: Record<string, string>, only?: string[]): CreateDependenciesContext {

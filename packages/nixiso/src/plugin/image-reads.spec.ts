@@ -1,16 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { tempDir } from '@nixiso/testing';
+import { tempTree } from '@nixiso/testing';
 import { imageReads, inputPatterns, literalGlob } from './image-reads';
 
-function workspace(files: Record<string, string>): string {
-  const root = tempDir('nixiso-reads-');
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const workspace = (files: Record<string, string>): string => tempTree(files, 'nixiso-reads-');
 
 describe('imageReads', () => {
   it('follows references through Nix files outside every project, to files of any kind', () => {

@@ -1,19 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { CreateNodesContextV2, NxJsonConfiguration, ProjectConfiguration } from '@nx/devkit';
-import { tempDir } from '@nixiso/testing';
+import { tempTree } from '@nixiso/testing';
 import { createNodesV2, localSourcesOf, type NixisoPluginOptions } from './nodes';
 
 const INSTALLER = '{ modulesPath, ... }: { imports = [ "${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix" ]; }';
 
-function workspace(files: Record<string, string>): string {
-  const root = tempDir('nixiso-nodes-');
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const workspace = (files: Record<string, string>): string => tempTree(files, 'nixiso-nodes-');
 
 async function projects(
   root: string,
