@@ -34,6 +34,20 @@ export function manifestJson(manifest: BuildManifest): string {
   return JSON.stringify(manifest, null, 2) + '\n';
 }
 
+/** Beside manifest.json: what the image is, and nothing about the run that made it. */
+export const IMAGE_IDENTITY_FILE = 'image.json';
+
+/**
+ * The image's identity: the same bytes whenever a build yields the same
+ * image, however long it took or when it ran, so tasks that consume the
+ * image (boot-test) are keyed on it through Nx's dependentTasksOutputFiles
+ * and a rebuild to the same store path is still their cache hit.
+ */
+export function imageIdentityJson(manifest: Pick<BuildManifest, 'project' | 'format' | 'storePath' | 'drvPath' | 'imagePath'>): string {
+  const { project, format, storePath, drvPath, imagePath } = manifest;
+  return JSON.stringify({ project, format, storePath, drvPath, imagePath }, null, 2) + '\n';
+}
+
 export function parseManifest(text: string, source: string): BuildManifest {
   let value: unknown;
   try {

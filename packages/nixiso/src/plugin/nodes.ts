@@ -4,6 +4,7 @@ import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, TargetConf
 import { createNodesFromFiles } from '../nx-runtime';
 import type { BinaryCacheConfig } from '../nix/binary-cache';
 import { fingerprintCommand } from '../nix/fingerprint';
+import { IMAGE_IDENTITY_FILE } from '../nix/manifest';
 import { type ImageReads, imageReads, inputPatterns } from './image-reads';
 
 export interface NixisoPluginOptions {
@@ -12,6 +13,7 @@ export interface NixisoPluginOptions {
   lockTargetName?: string;
   pushTargetName?: string;
   doctorTargetName?: string;
+  bootTestTargetName?: string;
   /**
    * The Nix binary cache images are pushed to (the inferred push target) and
    * pulled from when a cache hit restores a manifest whose image is not in
@@ -91,6 +93,7 @@ function imageTargets(
   kind: ImageKind,
   options: Required<NixisoPluginOptions>,
   inputs: TargetInput[],
+  buildConfigurations: readonly string[],
 ): Record<string, TargetConfiguration> {
   const technologies = ['nix'];
   const targetInputs = inputs as TargetConfiguration['inputs'];
@@ -99,7 +102,13 @@ function imageTargets(
       executor: `${PLUGIN_NAME}:build`,
       cache: true,
       inputs: targetInputs,
-      outputs: ['{workspaceRoot}/dist/{projectRoot}'],
+      // Named files, not dist/<projectRoot> as a whole: other targets (boot-test) write their reports beside them.
+      outputs: [
+        '{workspaceRoot}/dist/{projectRoot}/manifest.json',
+        '{workspaceRoot}/dist/{projectRoot}/image.json',
+        '{workspaceRoot}/dist/{projectRoot}/result',
+        '{options.outLink}',
+      ],
       options: {},
       metadata: {
         description: 'Build the NixOS image; dist/<projectRoot>/result links to it in the Nix store',
@@ -120,6 +129,22 @@ function imageTargets(
     cache: false,
     options: { ...options.binaryCache },
     metadata: { description: 'Copy the built image to the Nix binary cache (nix copy --to), signed when a key is set', technologies },
+  };
+  // Keyed on the image itself (image.json: store and derivation path), not on the sources:
+  // a rebuild that yields the same image is still a hit. The build's configuration
+  // names, so `boot-test:offline` boots what `build:offline` built.
+  targets[options.bootTestTargetName] = {
+    executor: `${PLUGIN_NAME}:boot-test`,
+    dependsOn: [options.buildTargetName],
+    cache: true,
+    inputs: [{ dependentTasksOutputFiles: `**/${IMAGE_IDENTITY_FILE}`, transitive: false }],
+    outputs: ['{workspaceRoot}/dist/{projectRoot}/boot-test.json'],
+    options: {},
+    configurations: Object.fromEntries(buildConfigurations.map((name) => [name, {}])),
+    metadata: {
+      description: 'Boot the built image headless in QEMU (KVM, else TCG) and fail on a failed systemd unit or check',
+      technologies,
+    },
   };
   // Not cached: it reports on this machine (Nix, space, KVM, emulation), not on the inputs.
   targets[options.doctorTargetName] = {
@@ -148,6 +173,7 @@ function normalizeOptions(options: NixisoPluginOptions | undefined): Required<Ni
   return {
     pushTargetName: options?.pushTargetName ?? 'push',
     doctorTargetName: options?.doctorTargetName ?? 'doctor',
+    bootTestTargetName: options?.bootTestTargetName ?? 'boot-test',
     binaryCache: options?.binaryCache ?? {},
     buildTargetName: options?.buildTargetName ?? 'build',
     evalTargetName: options?.evalTargetName ?? 'eval',
@@ -206,11 +232,31 @@ export function localSourcesOf(
   return { inWorkspace: [...inWorkspace].sort(), external: [...external].sort() };
 }
 
-/** The target configurations that may set nixPath / overrideInputs for an image's build or eval. */
-function configuredTargets(root: string, options: Required<NixisoPluginOptions>, context: CreateNodesContextV2): unknown[] {
-  const names = [options.buildTargetName, options.evalTargetName];
+/** Configuration names of the given target configurations. */
+function configurationNames(targets: readonly unknown[]): string[] {
+  const names = new Set<string>();
+  for (const target of targets) {
+    const configurations = (target as { configurations?: unknown } | undefined)?.configurations;
+    if (configurations && typeof configurations === 'object') Object.keys(configurations).forEach((n) => names.add(n));
+  }
+  return [...names].sort();
+}
+
+/**
+ * The target configurations that may set nixPath / overrideInputs for an
+ * image's build (and eval, unless `buildOnly`): nx.json's targetDefaults by
+ * target name and by executor, and the project's project.json.
+ */
+function configuredTargets(
+  root: string,
+  options: Required<NixisoPluginOptions>,
+  context: CreateNodesContextV2,
+  buildOnly = false,
+): unknown[] {
+  const names = buildOnly ? [options.buildTargetName] : [options.buildTargetName, options.evalTargetName];
   const defaults = context.nxJsonConfiguration.targetDefaults ?? {};
-  const fromDefaults = [...names, `${PLUGIN_NAME}:build`, `${PLUGIN_NAME}:eval`].flatMap((key) => {
+  const executors = buildOnly ? [`${PLUGIN_NAME}:build`] : [`${PLUGIN_NAME}:build`, `${PLUGIN_NAME}:eval`];
+  const fromDefaults = [...names, ...executors].flatMap((key) => {
     const value = (defaults as Record<string, unknown>)[key];
     return Array.isArray(value) ? value : value ? [value] : [];
   });
@@ -258,7 +304,12 @@ async function createNodesInternal(
         name: projectName(root, context.workspaceRoot),
         root,
         projectType: 'application' as const,
-        targets: imageTargets(kind, normalized, imageInputs(model, normalized.extraInputs)),
+        targets: imageTargets(
+          kind,
+          normalized,
+          imageInputs(model, normalized.extraInputs),
+          configurationNames(configuredTargets(root, normalized, context, true)),
+        ),
         metadata: { nixiso },
       },
     },

@@ -19,6 +19,8 @@ import { createProgressReporter, failureSummary, interruptedSummary } from '../.
 import {
   type BuildManifest,
   lastStorePath,
+  IMAGE_IDENTITY_FILE,
+  imageIdentityJson,
   manifestJson,
   manifestProblems,
   type ManifestScope,
@@ -105,6 +107,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   if (machineWarning) logger.warn(`nixiso: warning: ${machineWarning}`);
   // A stale manifest must never describe this build, whatever happens next.
   rmSync(target.manifestPath, { force: true });
+  rmSync(join(target.distDir, IMAGE_IDENTITY_FILE), { force: true });
   mkdirSync(dirname(request.outLink), { recursive: true });
   logger.info(`> ${commandLine(cmd)}`);
 
@@ -171,6 +174,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   assertValidManifest(manifest, scopeOf(target), options.outLink);
   mkdirSync(target.distDir, { recursive: true });
   writeFileSync(target.manifestPath, manifestJson(manifest));
+  writeFileSync(join(target.distDir, IMAGE_IDENTITY_FILE), imageIdentityJson(manifest));
   return manifest;
 }
 
