@@ -68,6 +68,16 @@ describe('createNodesV2', () => {
     expect(runtime?.runtime).toMatch(/ paths \/srv\/keys\/host\.pub$/);
     expect(live.metadata?.nixiso).toMatchObject({ kind: 'flake', readsOutsideWorkspace: ['/srv/keys/host.pub'] });
     expect(live.targets?.lock).toBeDefined();
+    // boot-test: keyed on the image the build made, with the build's configuration names.
+    expect(live.targets?.['boot-test']).toMatchObject({
+      executor: '@nixiso/nx:boot-test',
+      dependsOn: ['build'],
+      cache: true,
+      inputs: [{ dependentTasksOutputFiles: '**/image.json', transitive: false }],
+      outputs: ['{workspaceRoot}/dist/{projectRoot}/boot-test.json'],
+      configurations: { mine: {}, offline: {} },
+    });
+    expect(live.targets?.build.outputs).not.toContain('{workspaceRoot}/dist/{projectRoot}');
   });
 
   it('the inputs do not depend on named inputs or other nx.json settings init may have written', async () => {
