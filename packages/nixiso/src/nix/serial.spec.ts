@@ -1,0 +1,186 @@
+import { checkLine, createSerialReader, parseStatusLine, plainSerialLine } from './serial';
+import { checkResult, verdict } from './boot-report';
+
+// Constructed, not recorded: serial console text in the shape a NixOS ISO
+// prints, written from systemd's src/core/job.c (job_done_messages, the
+// "Started %s." / "Failed to start %s." formats, "See 'systemctl status %s'
+// for details."), src/core/show-status.c (the "[" word "] " prefix, the
+// reverse line feed + \r that erases an ephemeral line), util-linux agetty's
+// autologin line and nixos/modules/programs/bash/bash.nix's prompt.
+const GREEN = '\x1b[0;32m';
+const RED = '\x1b[0;1;31m';
+const NORMAL = '\x1b[0m';
+const ok = (text: string) => `[${GREEN}  OK  ${NORMAL}] ${text}\r\n`;
+const failed = (text: string) => `[${RED}FAILED${NORMAL}] ${text}\r\n`;
+const PROMPT = '\r\n\x1b[1;32m[\x1b]0;nixos@nixos: ~\x07nixos@nixos:~]$\x1b[0m ';
+
+const BOOT_START = [
+  '[    0.000000] Linux version 6.6.41 (nixbld@localhost) (gcc (GCC) 13.2.0, GNU ld (GNU Binutils) 2.41) #1-NixOS SMP PREEMPT_DYNAMIC\r\n',
+  '<<< NixOS Stage 1 >>>\r\n',
+  'loading module loop...\r\n',
+  'mounting /dev/root on /iso...\r\n',
+  '<<< NixOS Stage 2 >>>\r\n',
+  'running activation script...\r\n',
+  '\r\n',
+  'Welcome to \x1b[1mNixOS 24.05 (Uakari)\x1b[0m!\r\n',
+  '\r\n',
+  ok('Created slice Slice /system/getty.'),
+  ok('Reached target Local File Systems.'),
+  '         Starting Journal Service...\r\n',
+  ok('Started Journal Service.'),
+];
+const BOOT_UP = [
+  ok('Started Getty on tty1.'),
+  ok('Started Serial Getty on ttyS0.'),
+  ok('Reached target Login Prompts.'),
+  ok('Reached target Multi-User System.'),
+  '\r\n',
+  '<<< Welcome to NixOS 24.05.20240801.abcdef0 (x86_64) - ttyS0 >>>\r\n',
+  "The \"nixos\" and \"root\" accounts have empty passwords.\r\n",
+  '\r\n',
+  'nixos login: nixos (automatic login)\r\n',
+  '\r\n',
+  PROMPT,
+];
+
+function reader(expectAutologin = true) {
+  let now = 1000;
+  const r = createSerialReader({ now: () => now, expectAutologin });
+  return { r, tick: (ms: number) => (now += ms) };
+}
+
+describe('plainSerialLine', () => {
+  it('removes colours, titles, reverse line feeds and keeps what a \\r-rewritten line shows last', () => {
+    expect(plainSerialLine(`[${GREEN}  OK  ${NORMAL}] Started Journal Service.\r`)).toBe('[  OK  ] Started Journal Service.');
+    expect(plainSerialLine('\x1bM\r\x1b[K[  OK  ] Started Foo.')).toBe('[  OK  ] Started Foo.');
+    expect(plainSerialLine('[ ***  ] A start job is running for Foo (3s / 1min 30s)\r[  OK  ] Started Foo.')).toBe('[  OK  ] Started Foo.');
+    expect(plainSerialLine('\x1b[1;32m[\x1b]0;nixos@nixos: ~\x07nixos@nixos:~]$\x1b[0m ')).toBe('[nixos@nixos:~]$');
+  });
+});
+
+describe('parseStatusLine', () => {
+  it.each([
+    ['[FAILED] Failed to start home-manager-nixos.service - Home Manager environment for nixos.', 'FAILED', 'home-manager-nixos.service'],
+    ['[FAILED] Failed to start home-manager-nixos.service.', 'FAILED', 'home-manager-nixos.service'],
+    ['[FAILED] Failed to start Home Manager environment for nixos.', 'FAILED', undefined],
+    ['[ TIME ] Timed out waiting for device dev-disk-by\\x2dlabel-data.device - /dev/disk/by-label/data.', 'TIME', 'dev-disk-by\\x2dlabel-data.device'],
+    ['[DEPEND] Dependency failed for data.mount - /data.', 'DEPEND', 'data.mount'],
+    ['[  OK  ] Reached target multi-user.target - Multi-User System.', 'OK', 'multi-user.target'],
+  ])('%s', (line, word, unit) => {
+    const parsed = parseStatusLine(line);
+    expect(parsed?.word).toBe(word);
+    expect(parsed?.unit).toBe(unit);
+  });
+});
+
+describe('createSerialReader', () => {
+  it('booting until the autologin shell prompt, then up with the boot time', () => {
+    const { r, tick } = reader();
+    for (const chunk of BOOT_START) r.feed(chunk);
+    expect(r.state()).toMatchObject({ state: 'booting', lastLine: '[  OK  ] Started Journal Service.', shellReady: false });
+    tick(5000);
+    // A serial port delivers text in arbitrary pieces.
+    const rest = BOOT_UP.join('');
+    for (let i = 0; i < rest.length; i += 7) r.feed(rest.slice(i, i + 7));
+    expect(r.state()).toMatchObject({
+      state: 'up',
+      multiUser: true,
+      shellReady: true,
+      autologin: { host: 'nixos', user: 'nixos' },
+      upAfterMs: 5000,
+      lastLine: '[nixos@nixos:~]$',
+      failedUnits: [],
+    });
+  });
+
+  it('without expectAutologin the system is up at multi-user.target', () => {
+    const { r } = reader(false);
+    [...BOOT_START, ...BOOT_UP.slice(0, 4)].forEach((c) => r.feed(c));
+    expect(r.state()).toMatchObject({ state: 'up', shellReady: false });
+  });
+
+  it('records a failed unit (systemd ≥ 250 combined format) with the lines logged after it', () => {
+    const { r } = reader();
+    [
+      ...BOOT_START,
+      '         Starting home-manager-nixos.service - Home Manager environment for nixos...\r\n',
+      failed('Failed to start home-manager-nixos.service - Home Manager environment for nixos.'),
+      "See 'systemctl status home-manager-nixos.service' for details.\r\n",
+      'hm-activate-nixos: error: collision between /nix/store/…-jq-1.7/bin/jq and …\r\n',
+      ...BOOT_UP,
+    ].forEach((c) => r.feed(c));
+    const state = r.state();
+    expect(state.state).toBe('failed');
+    expect(state.shellReady).toBe(true);
+    expect(state.failedUnits).toEqual([
+      {
+        unit: 'home-manager-nixos.service',
+        message: 'Failed to start home-manager-nixos.service - Home Manager environment for nixos.',
+        logLines: expect.arrayContaining(['hm-activate-nixos: error: collision between /nix/store/…-jq-1.7/bin/jq and …', '[  OK  ] Started Getty on tty1.']),
+        atMs: 0,
+      },
+    ]);
+    expect(state.failedUnits[0].logLines.length).toBeLessThanOrEqual(10);
+    const v = verdict(state, [], false, 600);
+    expect(v.passed).toBe(false);
+    expect(v.failure).toMatch(/^the boot failed:\nhome-manager-nixos\.service failed: Failed to start home-manager-nixos\.service - Home Manager/);
+    expect(v.failure).toMatch(/journalctl -b -u home-manager-nixos\.service/);
+  });
+
+  it('older systemd prints the description only: the "See \'systemctl status …\'" line names the unit', () => {
+    const { r } = reader();
+    [failed('Failed to start Home Manager environment for nixos.'), "See 'systemctl status home-manager-nixos.service' for details.\r\n"].forEach((c) => r.feed(c));
+    expect(r.state().failedUnits[0]).toMatchObject({ unit: 'home-manager-nixos.service', message: 'Failed to start Home Manager environment for nixos.' });
+    const name = createSerialReader({ now: () => 0, expectAutologin: true });
+    name.feed(failed('Failed to start home-manager-nixos.service.'));
+    expect(name.state().failedUnits[0].unit).toBe('home-manager-nixos.service');
+  });
+
+  it('a kernel panic or stage 1 giving up is a failure without a unit', () => {
+    const { r } = reader();
+    r.feed('[    2.1] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\r\n');
+    expect(r.state()).toMatchObject({ state: 'failed', failedUnits: [{ message: expect.stringMatching(/^\[    2\.1\] Kernel panic/) }] });
+    const { r: s1 } = reader();
+    s1.feed("\r\nAn error occurred in stage 1 of the boot process, which must mount the root filesystem on `/mnt-root' and then start stage 2.\r\n");
+    expect(s1.state().state).toBe('failed');
+  });
+
+  it('timed out with the last 30 lines', () => {
+    const { r } = reader();
+    for (let i = 0; i < 40; i++) r.feed(`line ${i}\r\n`);
+    r.timeOut();
+    const state = r.state();
+    expect(state.state).toBe('timed-out');
+    expect(state.tail).toHaveLength(30);
+    expect(state.tail[29]).toBe('line 39');
+    expect(verdict(state, [], false, 600).failure).toMatch(/^the system was not up after 600 s \(option timeoutSeconds\); multi-user\.target was never reached\nlast console lines:\n {4}line 10/);
+  });
+});
+
+describe('checks read back between markers', () => {
+  it('the typed line never contains the markers; the output between them and $? are read back', () => {
+    const line = checkLine('git --version', 'k3x-1');
+    expect(line).toBe(`echo '@@NIXISO''-BEGIN-k3x-1@@'; { git --version; } </dev/null 2>&1; echo "@@NIXISO""-END-k3x-1:$?@@"`);
+    const { r } = reader();
+    BOOT_UP.forEach((c) => r.feed(c));
+    // The shell echoes the typed line, then prints the command's output.
+    r.feed(`${line}\r\n@@NIXISO-BEGIN-k3x-1@@\r\ngit version 2.45.2\r\n@@NIXISO-END-k3x-1:0@@\r\n${PROMPT}`);
+    r.feed(`${checkLine('printf x; false', 'k3x-2')}\r\n@@NIXISO-BEGIN-k3x-2@@\r\nx@@NIXISO-END-k3x-2:1@@\r\n${PROMPT}`);
+    const [git, printf] = r.state().checks;
+    expect(git).toEqual({ id: 'k3x-1', output: ['git version 2.45.2'], exitStatus: 0 });
+    expect(printf).toEqual({ id: 'k3x-2', output: ['x'], exitStatus: 1 });
+    expect(checkResult({ run: 'git --version', expect: '^git version' }, git)).toMatchObject({ passed: true, output: 'git version 2.45.2', exitStatus: 0 });
+    expect(checkResult({ run: 'git --version', expect: 'jq' }, git)).toMatchObject({ passed: false, reason: 'its output does not match /jq/' });
+    expect(checkResult({ run: 'printf x; false' }, printf)).toMatchObject({ passed: false, reason: 'it exited with status 1' });
+    expect(checkResult({ run: 'jq --version' }, undefined)).toMatchObject({ passed: false, reason: 'it did not finish' });
+  });
+
+  it('a missing program fails naming the check’s command', () => {
+    const { r } = reader();
+    BOOT_UP.forEach((c) => r.feed(c));
+    r.feed('@@NIXISO-BEGIN-a-1@@\r\nbash: line 1: nonexistent-tool: command not found\r\n@@NIXISO-END-a-1:127@@\r\n');
+    const result = checkResult({ run: 'nonexistent-tool --help' }, r.state().checks[0]);
+    const v = verdict(r.state(), [result], false, 600);
+    expect(v.failure).toBe('check `nonexistent-tool --help` failed: it exited with status 127; its output:\n    bash: line 1: nonexistent-tool: command not found');
+  });
+});
