@@ -12,6 +12,7 @@ in
   ./misc/lib.nix
   ./system/top-level.nix
   ./system/boot.nix
+  ./system/stage-2.nix
   ./config/users.nix
   ./config/environment.nix
   ./config/networking.nix

@@ -1,6 +1,6 @@
 # Other services that live/installer images commonly switch on. Each is an
 # enable flag plus a few typed settings: enough to be recorded and checked.
-{ lib, pkgs, ... }:
+{ config, lib, pkgs, ... }:
 let
   inherit (lib) mkOption mkEnableOption types;
   free = description: mkOption { type = types.attrsOf types.anything; default = { }; inherit description; };
@@ -17,7 +17,12 @@ in
     getty = {
       autologinUser = mkOption { type = types.nullOr types.str; default = null; description = "User logged in on the console automatically."; };
       helpLine = mkOption { type = types.lines; default = ""; description = "Text shown at the login prompt."; };
-      greetingLine = mkOption { type = types.str; default = "<<< Welcome to NixOS >>>"; description = "Greeting."; };
+      greetingLine = mkOption {
+        type = types.str;
+        # NixOS's default; agetty expands \m (machine) and \l (tty).
+        default = "<<< Welcome to ${config.system.nixos.distroName} ${config.system.nixos.label} (\\m) - \\l >>>";
+        description = "Greeting.";
+      };
     };
     tailscale = {
       enable = mkEnableOption "Tailscale";

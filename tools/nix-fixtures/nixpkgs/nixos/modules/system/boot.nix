@@ -1,5 +1,6 @@
-# boot.*: recorded only (there is no kernel, initrd or boot loader here), but
-# typed like NixOS so that wrong values fail the same way.
+# boot.*: recorded (the stand-in builds no kernel, initrd or boot loader;
+# the ISO boots a host kernel, see installer/cd-dvd/iso-image.nix), but typed
+# like NixOS so that wrong values fail the same way.
 { config, lib, pkgs, ... }:
 let
   inherit (lib) mkOption mkEnableOption types;
@@ -55,6 +56,16 @@ in
       efi.efiSysMountPoint = mkOption { type = types.str; default = "/boot"; description = "ESP mount point."; };
       generic-extlinux-compatible.enable = mkEnableOption "extlinux-compatible boot";
     };
+  };
+
+  # Names of the kernel and initrd files, as NixOS's system.boot.loader.*.
+  options.system.boot.loader = {
+    kernelFile = mkOption {
+      type = types.str;
+      default = if pkgs.stdenv.hostPlatform.isx86 then "bzImage" else "Image";
+      description = "Name of the kernel file (bzImage on x86, Image on aarch64).";
+    };
+    initrdFile = mkOption { type = types.str; default = "initrd"; description = "Name of the initrd file."; };
   };
 
   options.fileSystems = mkOption {

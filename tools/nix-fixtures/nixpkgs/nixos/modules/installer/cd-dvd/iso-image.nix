@@ -1,8 +1,13 @@
 # Builds config.system.build.isoImage: a real ISO 9660 file made with the
-# host's xorriso at $out/iso/<name>.iso. Instead of a kernel and a squashfs
-# store it holds /nixiso.json (the evaluated configuration), /version.txt,
-# /nix-store-paths.txt (the toplevel's closure), each home-manager user's
-# activation script and isoImage.contents.
+# host's xorriso at $out/iso/<name>.iso. It holds /nixiso.json (the evaluated
+# configuration), /version.txt, /nix-store-paths.txt (the toplevel's
+# closure), each home-manager user's activation script and
+# isoImage.contents, and, for x86_64-linux, NixOS's boot entry: /boot/bzImage
+# (a Debian cloud kernel from the host, see hostKernel), /boot/initrd (a
+# busybox initramfs holding the closure, whose stage 2 is the toplevel's
+# init) and /isolinux/isolinux.cfg and /EFI/boot/grub.cfg naming them with
+# NixOS's APPEND line. There is no boot loader binary: boot tests read the
+# entry and start QEMU with -kernel/-initrd/-append.
 #
 # Naming follows the release of this nixpkgs (../../../../.version):
 # - up to 24.11: isoImage.isoName (default "${isoBaseName}.iso"); the
@@ -28,6 +33,40 @@ let
     } // lib.optionalAttrs imageOptions { inherit (config.image) baseName fileName filePath; };
   };
 
+  # Only x86_64-linux images boot: the kernel is the host's.
+  bootable = platform.isx86_64;
+  inherit (config.system.boot.loader) kernelFile initrdFile;
+  menuLabel = "${cfg.prependToMenuLabel}${config.system.nixos.distroName} ${config.system.nixos.label}${cfg.appendToMenuLabel}";
+  kernelLine = "init=${config.system.build.toplevel}/init ${toString config.boot.kernelParams}";
+  # As iso-image.nix's syslinux and GRUB menus, the default entry only.
+  isolinuxCfg = pkgs.writeText "isolinux.cfg" ''
+    SERIAL 0 115200
+    TIMEOUT ${toString (if config.boot.loader.timeout == null then 0 else config.boot.loader.timeout * 10)}
+    DEFAULT boot
+
+    LABEL boot
+    MENU LABEL ${menuLabel}
+    LINUX /boot/${kernelFile}
+    APPEND ${kernelLine}
+    INITRD /boot/${initrdFile}
+  '';
+  grubCfg = pkgs.writeText "grub.cfg" ''
+    set timeout=${toString (if config.boot.loader.timeout == null then 0 else config.boot.loader.timeout)}
+    set default=0
+
+    menuentry '${menuLabel}' --class installer {
+      linux /boot/${kernelFile} ${kernelLine}
+      initrd /boot/${initrdFile}
+    }
+  '';
+  # Test-only impurity: a kernel file on the host, not in the store (its
+  # contents are not part of the derivation). tools/scripts/install-deps.sh
+  # puts one there; NIXISO_FIXTURE_KERNEL overrides it where Nix may read
+  # the environment (not in pure flake evaluation).
+  hostKernel =
+    let override = builtins.getEnv "NIXISO_FIXTURE_KERNEL"; in
+    if override != "" then override else "/var/lib/nixiso-fixtures/vmlinuz";
+
   isoImage = pkgs.runCommand isoName
     {
       inherit isoName;
@@ -41,6 +80,9 @@ let
       exportReferencesGraph = [ "closure" config.system.build.toplevel ] ++ lib.concatLists (lib.imap0 (i: p: [ "extra-closure-${toString i}" p ]) cfg.storeContents);
       # xorriso stamps files and volume with this instead of the build time.
       SOURCE_DATE_EPOCH = "315532800";
+      bootable = if bootable then "1" else "";
+      inherit hostKernel kernelFile initrdFile isolinuxCfg grubCfg;
+      stage1 = ../../system/boot/stage-1-init.sh;
     }
     ''
       root=$PWD/iso-root
@@ -53,6 +95,37 @@ let
           mkdir -p "$root/home-manager/$(basename "$user")"
           cp "$user/activate" "$root/home-manager/$(basename "$user")/activate"
         done
+      fi
+      if [ -n "$bootable" ]; then
+        for tool in /bin/busybox /bin/bash-static cpio gzip; do
+          command -v "$tool" >/dev/null || {
+            echo "nixiso fixture: $tool is missing on the host; the stand-in's ISO boots a busybox initramfs: run tools/scripts/install-deps.sh" >&2
+            exit 1
+          }
+        done
+        [ -s "$hostKernel" ] || {
+          echo "nixiso fixture: no kernel at $hostKernel (the stand-in's ISO is bootable and copies a host kernel): run tools/scripts/install-deps.sh, or set NIXISO_FIXTURE_KERNEL to a bzImage" >&2
+          exit 1
+        }
+        mkdir -p "$root/boot" "$root/isolinux" "$root/EFI/boot"
+        cp "$hostKernel" "$root/boot/$kernelFile"
+        cp "$isolinuxCfg" "$root/isolinux/isolinux.cfg"
+        cp "$grubCfg" "$root/EFI/boot/grub.cfg"
+        # The initramfs: busybox applets, bash, stage 1 as /init, the closure.
+        rd=$PWD/initrd-root
+        mkdir -p "$rd/bin" "$rd/nix/store" "$rd/dev" "$rd/proc" "$rd/sys" "$rd/run" "$rd/tmp" "$rd/etc"
+        cp /bin/busybox "$rd/bin/busybox"
+        for applet in $(/bin/busybox --list); do
+          [ "$applet" = busybox ] || ln -s busybox "$rd/bin/$applet"
+        done
+        rm -f "$rd/bin/bash"
+        cp /bin/bash-static "$rd/bin/bash"
+        cp "$stage1" "$rd/init"
+        chmod 0755 "$rd/init"
+        while read -r path; do cp -a "$path" "$rd/nix/store/"; done < "$root/nix-store-paths.txt"
+        find "$rd" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+        (cd "$rd" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible -R 0:0) | gzip -n -1 > "$root/boot/$initrdFile"
+        chmod -R u+w "$rd" && rm -rf "$rd"
       fi
       set -- $contentTargets
       for source in $contentSources; do
