@@ -126,3 +126,68 @@ export async function capture(cmd: Command, cwd: string, env?: NodeJS.ProcessEnv
   const result = await execa(cmd.command, cmd.args, { cwd, env, reject: false, stdin: 'ignore' });
   return { exitCode: result.exitCode ?? 1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
 }
+
+export interface InteractiveOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** The child's stdout as it arrives (UTF-8 text, chunks not aligned to lines). */
+  onStdout: (chunk: string) => void;
+  /** The child's stderr as it arrives; forwarded to ours when not given. */
+  onStderr?: (chunk: string) => void;
+}
+
+export interface InteractiveProcess {
+  /** Writes to the child's stdin (false once it has exited). */
+  write(text: string): boolean;
+  /** SIGTERM to its process group, SIGKILL after the grace period. */
+  stop(graceMs?: number): void;
+  /** Resolves when the child exited; interruptedBy is set when our SIGINT/SIGTERM stopped it. */
+  exited: Promise<RunResult>;
+}
+
+/**
+ * A long-running child we talk to (QEMU with its serial console on stdio):
+ * in its own process group like runCommand, stopped with us on SIGINT/SIGTERM.
+ */
+export function startInteractive(cmd: Command, options: InteractiveOptions): InteractiveProcess {
+  const child = execa(cmd.command, cmd.args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: options.env === undefined,
+    reject: false,
+    detached: true,
+    stdin: 'pipe',
+    buffer: false,
+  });
+  let exited = false;
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => options.onStdout(chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (options.onStderr ? options.onStderr(chunk) : process.stderr.write(chunk)));
+  // A write after the child exited is an EPIPE we expect, not a crash.
+  child.stdin?.on('error', () => undefined);
+  let interruptedBy: NodeJS.Signals | undefined;
+  const stop = (graceMs = KILL_GRACE_MS) => {
+    if (exited) return;
+    killGroup(child.pid, 'SIGTERM');
+    setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs).unref();
+  };
+  const onSigint = () => ((interruptedBy = 'SIGINT'), stop());
+  const onSigterm = () => ((interruptedBy = 'SIGTERM'), stop());
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  const done = (async (): Promise<RunResult> => {
+    try {
+      const result = await child;
+      return { exitCode: interruptedBy ? 130 : (result.exitCode ?? (result.signal ? 128 : 1)), stdout: '', stderr: '', interruptedBy };
+    } finally {
+      exited = true;
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+      if (interruptedBy) killGroup(child.pid, 'SIGKILL');
+    }
+  })();
+  return {
+    write: (text) => (!exited && !!child.stdin?.writable ? child.stdin.write(text) : false),
+    stop,
+    exited: done,
+  };
+}

@@ -69,7 +69,7 @@ export function enabledBinfmt(dir = '/proc/sys/fs/binfmt_misc'): string[] {
   }
 }
 
-function kvmOf(path: string): DoctorFacts['kvm'] {
+export function kvmOf(path: string): DoctorFacts['kvm'] {
   const exists = existsSync(path);
   let usable = false;
   if (exists) {

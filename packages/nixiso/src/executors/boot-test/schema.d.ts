@@ -1,0 +1,23 @@
+export interface BootTestCheck {
+  /** Shell command typed into the autologin shell. */
+  run: string;
+  /** Regular expression its output (stdout and stderr) must match. */
+  expect?: string;
+  /** Seconds the command may take (default 120). */
+  timeoutSeconds?: number;
+}
+
+export interface BootTestExecutorSchema {
+  /** Seconds until the system must be up (default 180 with KVM, 900 with TCG). */
+  timeoutSeconds?: number;
+  memoryMiB?: number;
+  smp?: number;
+  accel?: 'auto' | 'kvm' | 'tcg';
+  /** Default qemu-system-<arch> for the image's kernel, from PATH. */
+  qemuBinary?: string;
+  extraQemuArgs?: string[];
+  checks?: BootTestCheck[];
+  expectAutologin?: boolean;
+  /** Print every console line (default false: progress and, on failure, the last lines). */
+  showConsole?: boolean;
+}
