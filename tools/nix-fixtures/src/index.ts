@@ -203,3 +203,5 @@ export function readDiskImageDescription(imageFile: string): NixisoDescription {
   if (!text.startsWith('NIXISO-FIXTURE-DISK-IMAGE ')) throw new Error(`${imageFile} is not a stand-in disk image`);
   return JSON.parse(text.slice(text.indexOf('\n') + 1)) as NixisoDescription;
 }
+
+export * from './boot';
