@@ -29,6 +29,28 @@ export function qemuBinaryFor(arch: KernelArch): string {
   return `qemu-system-${arch}`;
 }
 
+export interface KvmFacts {
+  path: string;
+  exists: boolean;
+  /** This user can open it read-write. */
+  usable: boolean;
+  /** kvmProbeCommand's outcome, when it ran: /dev/kvm can be opened and still fail to run a CPU. */
+  probe?: { ok: boolean; detail: string };
+}
+
+/**
+ * A VM with one CPU, paused before it runs (-S), no devices: QEMU sets the
+ * virtual CPU's registers with KVM at reset, so a KVM that cannot run guests
+ * (MSRs refused under nested virtualisation) makes it exit at once, while a
+ * working one stays up until stopped (after a second or two).
+ */
+export function kvmProbeCommand(binary: string, arch: KernelArch): Command {
+  return {
+    command: binary,
+    args: [...(arch === 'aarch64' ? ['-machine', 'virt'] : []), '-accel', 'kvm', '-cpu', 'host', '-S', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-nic', 'none'],
+  };
+}
+
 export interface AccelChoice {
   accel: Accel;
   /** Why, for the log and the report: `/dev/kvm is not usable by this user`. */
@@ -42,7 +64,7 @@ export interface AccelChoice {
  */
 export function chooseAccel(
   requested: AccelOption,
-  facts: { hostArch: string | undefined; guestArch: KernelArch; kvm: { path: string; exists: boolean; usable: boolean } },
+  facts: { hostArch: string | undefined; guestArch: KernelArch; kvm: KvmFacts },
 ): AccelChoice | { error: string } {
   const why = !facts.kvm.exists
     ? `${facts.kvm.path} does not exist`
@@ -50,7 +72,9 @@ export function chooseAccel(
       ? `${facts.kvm.path} is not usable by this user (add it to the kvm group)`
       : facts.hostArch !== facts.guestArch
         ? `the image is ${facts.guestArch} and this machine ${facts.hostArch ?? 'unknown'}: KVM runs only guests of the host's architecture`
-        : undefined;
+        : facts.kvm.probe && !facts.kvm.probe.ok
+          ? `KVM did not start a virtual CPU here (${facts.kvm.probe.detail}), as in nested virtualisation without the host's support`
+          : undefined;
   if (requested === 'tcg') return { accel: 'tcg', reason: 'option accel is tcg' };
   if (!why) return { accel: 'kvm', reason: `${facts.kvm.path} is usable` };
   if (requested === 'kvm') return { error: `option "accel" is kvm, but ${why}; use accel auto or tcg to boot with emulation (TCG)` };

@@ -10,11 +10,11 @@ import { type BootCheck, type BootReport, bootReportJson, checkResult, expectPro
 import { commandLine } from '../../nix/command';
 import { type ValidManifest, validManifest } from '../../nix/manifest';
 import { nodeSystem } from '../../nix/platforms';
-import { type AccelOption, chooseAccel, DEFAULT_MEMORY_MIB, DEFAULT_SMP, defaultTimeoutSeconds, qemuBinaryFor, qemuCommand } from '../../nix/qemu';
+import { type AccelOption, chooseAccel, type KvmFacts, DEFAULT_MEMORY_MIB, DEFAULT_SMP, defaultTimeoutSeconds, qemuBinaryFor, qemuCommand } from '../../nix/qemu';
 import { capture, findExecutable, startInteractive } from '../../nix/run';
 import { checkLine, createSerialReader, POWEROFF_LINE, type SerialState } from '../../nix/serial';
 import { ensureImage, manifestScope } from '../../plugin/restore';
-import { kvmOf } from '../doctor/facts';
+import { kvmOf, probeKvm } from '../doctor/facts';
 import { executorResult, NixisoError } from '../image-request';
 import type { BootTestExecutorSchema } from './schema';
 
@@ -130,12 +130,14 @@ function writeReport(path: string, report: BootReport): void {
 export async function bootTest(options: BootTestExecutorSchema, context: ExecutorContext): Promise<BootReport> {
   const started = Date.now();
   const opts = normalize(options);
+  const project = context.projectName;
+  if (!project) throw new NixisoError('the boot-test executor must run as a project target');
+  const distDir = join(context.root, 'dist', context.projectsConfigurations.projects[project].root);
+  const reportPath = join(distDir, BOOT_REPORT_FILE);
+  // A stale report must never describe this run, whatever happens next.
+  rmSync(reportPath, { force: true });
   const { manifest, projectRoot } = readManifest(context);
   const scope = manifestScope(context.root, projectRoot);
-  const distDir = join(context.root, 'dist', projectRoot);
-  const reportPath = join(distDir, BOOT_REPORT_FILE);
-  // A stale report must never describe this run.
-  rmSync(reportPath, { force: true });
   try {
     const { warning } = await ensureImage(manifest, scope, undefined, `${context.projectName}:build`);
     if (warning) logger.warn(`nixiso: warning: ${warning}`);
@@ -156,9 +158,6 @@ export async function bootTest(options: BootTestExecutorSchema, context: Executo
     if (!extracted.ok) throw new NixisoError(`cannot extract ${entry.kernel} and ${entry.initrd} (${entry.source}) from ${iso}:\n${extracted.stderr.trim()}`);
     const arch = kernelArch(kernel, entry);
 
-    const host = nodeSystem();
-    const choice = chooseAccel(opts.accel, { hostArch: host ? archOfSystem(host) ?? host : undefined, guestArch: arch, kvm: kvmOf('/dev/kvm') });
-    if ('error' in choice) throw new NixisoError(choice.error);
     const binaryName = options.qemuBinary ?? qemuBinaryFor(arch);
     const binary = findExecutable(binaryName.includes('/') ? resolve(context.root, binaryName) : binaryName);
     if (!binary) {
@@ -168,6 +167,13 @@ export async function bootTest(options: BootTestExecutorSchema, context: Executo
           : `${binaryName} not found on PATH: boot-test boots the image with it; install QEMU (\`apt-get install qemu-system-${arch === 'aarch64' ? 'arm' : 'x86'}\`, or \`nix profile install nixpkgs#qemu\`) or set option qemuBinary`,
       );
     }
+    const host = nodeSystem();
+    const hostArch = host ? (archOfSystem(host) ?? host) : undefined;
+    const kvm: KvmFacts = kvmOf('/dev/kvm');
+    // /dev/kvm can open and KVM still refuse to run a CPU (nested virtualisation): ask QEMU before relying on it.
+    if (opts.accel !== 'tcg' && kvm.usable && hostArch === arch) kvm.probe = await probeKvm(binary, arch, context.root);
+    const choice = chooseAccel(opts.accel, { hostArch, guestArch: arch, kvm });
+    if ('error' in choice) throw new NixisoError(choice.error);
     const timeoutSeconds = options.timeoutSeconds ?? defaultTimeoutSeconds(choice.accel);
     const cmd = qemuCommand({ binary, arch, accel: choice.accel, memoryMiB: opts.memoryMiB, smp: opts.smp, iso, kernel, initrd, params: entry.params, extraArgs: opts.extraQemuArgs });
     logger.info(`nixiso: booting ${manifest.storePath} with ${choice.accel.toUpperCase()} (${choice.reason})`);

@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path';
 import type { DiskSpace, DoctorFacts, ImageFacts, SubstituterReach } from '../../nix/doctor';
 import { effectiveSettings, effectiveSubstituters, parseNixConfig } from '../../nix/doctor';
 import { hostPlatformOf, nodeSystem } from '../../nix/platforms';
-import { capture, findExecutable } from '../../nix/run';
+import { capture, findExecutable, startInteractive } from '../../nix/run';
+import { kvmProbeCommand } from '../../nix/qemu';
+import type { KernelArch } from '../../nix/boot-config';
 
 export interface FactsRequest {
   /** The image directory (configuration.nix / flake.nix). */
@@ -81,6 +83,22 @@ export function kvmOf(path: string): DoctorFacts['kvm'] {
     }
   }
   return { path, exists, usable };
+}
+
+const KVM_PROBE_MS = 2000;
+
+/** Whether QEMU can run a KVM virtual CPU here (kvmProbeCommand): exited within 2 s is a no, with its last error line. */
+export async function probeKvm(binary: string, arch: KernelArch, cwd: string): Promise<{ ok: boolean; detail: string }> {
+  let stderr = '';
+  const probe = startInteractive(kvmProbeCommand(binary, arch), { cwd, onStdout: () => undefined, onStderr: (chunk) => (stderr += chunk) });
+  const exited = await Promise.race([probe.exited.then((r) => r), new Promise<undefined>((done) => setTimeout(() => done(undefined), KVM_PROBE_MS).unref())]);
+  if (exited) {
+    const lines = stderr.trim().split('\n').filter((l) => /error|fail|assert/i.test(l));
+    return { ok: false, detail: lines[0]?.replace(/^\S*qemu-system-\S+: /, '') ?? `QEMU exited with ${exited.exitCode}` };
+  }
+  probe.stop(500);
+  await probe.exited;
+  return { ok: true, detail: 'a KVM virtual CPU started' };
 }
 
 /** `@/etc/nix/machines` entries replaced by that file's lines (a missing file: no builders). */

@@ -1,0 +1,101 @@
+/**
+ * boot-test through the real Nx CLI: build the iso-channel example offline
+ * against the stand-ins (whose ISO boots: a cloud kernel, a busybox
+ * initramfs, systemd's status lines and the getty autologin), then boot it in
+ * QEMU (TCG on CI runners) and type checks into its autologin shell.
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestWorkspace, describeWithNix, isCI, type TestWorkspace } from '@nixiso/testing';
+import { findExecutable } from '../../nix/run';
+
+const QEMU_MISSING = 'qemu-system-x86_64 is not on PATH: boot-test tests boot the stand-in ISO with it (apt-get install qemu-system-x86)';
+
+/** Without QEMU: fails under CI, skipped with the reason elsewhere. */
+function describeWithQemu(name: string, body: () => void): void {
+  if (findExecutable('qemu-system-x86_64') && findExecutable('xorriso')) return describe(name, body);
+  if (isCI()) {
+    describe(name, () => it('needs QEMU and xorriso', () => { throw new Error(QEMU_MISSING); }));
+    return;
+  }
+  // eslint-disable-next-line no-console
+  console.warn(`skipping "${name}": ${QEMU_MISSING}`);
+  describe.skip(name, body);
+}
+
+interface Report {
+  result: string;
+  state: string;
+  failure?: string;
+  failedUnits: { unit?: string; message: string; logLines: string[] }[];
+  checks: { command: string; expect?: string; output: string; exitStatus?: number; passed: boolean }[];
+  bootTimeMs?: number;
+  qemuCommand: string;
+  accel: string;
+  storePath: string;
+  serialTail: string[];
+}
+
+const project = (targets: Record<string, unknown>) =>
+  JSON.stringify({ name: 'iso-channel', sourceRoot: 'examples/iso-channel', projectType: 'application', targets });
+
+describeWithNix('boot-test through the Nx CLI', () => {
+  describeWithQemu('with QEMU', () => {
+    let ws: TestWorkspace;
+    const report = (): Report => JSON.parse(ws.read('dist/examples/iso-channel/boot-test.json'));
+    beforeAll(() => {
+      ws = createTestWorkspace({
+        examples: ['iso-channel'],
+        files: {
+          'examples/iso-channel/project.json': project({
+            smoke: {
+              executor: '@nixiso/nx:boot-test',
+              cache: false,
+              options: { checks: [{ run: 'git --version', expect: 'git' }] },
+            },
+            'smoke-missing': {
+              executor: '@nixiso/nx:boot-test',
+              cache: false,
+              options: { checks: [{ run: 'git --version', expect: 'git' }, { run: 'nonexistent-tool --help' }] },
+            },
+          }),
+        },
+      });
+      const built = ws.nx(['run', 'iso-channel:build:offline']);
+      if (built.status !== 0) throw new Error(`the build failed:\n${built.output}`);
+    });
+    afterAll(() => rmSync(ws.root, { recursive: true, force: true }));
+
+    it('boots the ISO to its autologin shell and passes a check; the report says so', () => {
+      const r = ws.nx(['run', 'iso-channel:smoke']);
+      expect(r.output).toMatch(/> \S*qemu-system-x86_64 .*-kernel \S+\/bzImage .*-append '[^']*root=LABEL=\S+[^']* console=ttyS0,115200n8'/);
+      expect(r.output).toMatch(/nixiso: boot test passed: up in \d+\.\d s \((KVM|TCG)\), 1 check passed/);
+      expect(r.status).toBe(0);
+      const rep = report();
+      expect(rep).toMatchObject({ result: 'passed', state: 'up', failedUnits: [] });
+      expect(rep.checks).toEqual([{ command: 'git --version', expect: 'git', output: expect.stringMatching(/git/), exitStatus: 0, passed: true }]);
+      expect(rep.bootTimeMs).toBeGreaterThan(0);
+      expect(rep.storePath).toMatch(/^\/nix\/store\/\w{32}-/);
+      // Written whole: no temporary file left beside it.
+      expect(readdirSync(join(ws.root, 'dist/examples/iso-channel')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    });
+
+    it('a check whose program is missing fails naming the check’s command; the report is written', () => {
+      const r = ws.nx(['run', 'iso-channel:smoke-missing']);
+      expect(r.status).not.toBe(0);
+      expect(r.output).toMatch(/check `nonexistent-tool --help` failed: it exited with status 127/);
+      const rep = report();
+      expect(rep.result).toBe('failed');
+      expect(rep.checks.map((c) => [c.command, c.passed])).toEqual([['git --version', true], ['nonexistent-tool --help', false]]);
+      expect(rep.checks[1]).toMatchObject({ exitStatus: 127, output: expect.stringMatching(/not found/) });
+    });
+
+    it('without a manifest it fails naming the build to run', () => {
+      rmSync(join(ws.root, 'dist/examples/iso-channel/manifest.json'));
+      const r = ws.nx(['run', 'iso-channel:smoke']);
+      expect(r.status).not.toBe(0);
+      expect(r.output).toMatch(/manifest\.json does not exist: boot-test boots the image the build recorded there; run `nx run iso-channel:build` first/);
+      expect(existsSync(join(ws.root, 'dist/examples/iso-channel/boot-test.json'))).toBe(false);
+    });
+  });
+});
