@@ -113,7 +113,10 @@ export function bootQemu(opts: { kernel: string; initrd: string; append: string;
   const child: ChildProcessWithoutNullStreams = spawn('qemu-system-x86_64', args, { stdio: 'pipe' });
   let raw = '';
   const listeners = new Set<() => void>();
-  const onData = (d: Buffer) => { raw += d.toString('utf8'); listeners.forEach((l) => l()); };
+  const onData = (d: string) => { raw += d; listeners.forEach((l) => l()); };
+  // Decoded per stream, so a character split across reads stays whole.
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   let exitCode: number | null | undefined;

@@ -127,18 +127,31 @@ describeWithBoot('the stand-in ISO boots under QEMU', (nix) => {
   });
 
   it('shows the broken activation as systemd does: [FAILED], the status hint and the script\'s error', async () => {
-    const iso = buildChannelIso(nix, { 'configuration.nix': ARTICLE.configurationHomeManager, 'home.nix': HOME_BROKEN });
+    const iso = buildChannelIso(nix, {
+      'configuration.nix': ARTICLE.configurationHomeManager.replace('    ./home.nix\n', '    ./home.nix\n    ./activation.nix\n'),
+      'home.nix': HOME_BROKEN,
+      // system.activationScripts run in stage 2; a failing snippet is reported and the boot goes on, as in NixOS.
+      'activation.nix': `{ ... }: {
+  system.activationScripts.marker = "echo ran > /run/nixiso-marker";
+  system.activationScripts.fails = { text = "false"; deps = [ "marker" ]; };
+}
+`,
+    });
     const entry = extractBootEntry(iso, join(iso.replace(/\/result\/iso\/.*$/, ''), 'boot-combined'));
     // systemd.status_unit_format=name makes systemd (and the stand-in) name units.
     const session = bootQemu({ kernel: entry.kernel, initrd: entry.initrd, append: `${entry.append} console=ttyS0 systemd.status_unit_format=name` });
     try {
+      await session.waitFor(/^Activation script snippet 'fails' failed \(1\)$/m, BOOT_TIMEOUT_MS);
       await session.waitFor(/^\[FAILED\] Failed to start home-manager-nixos\.service\.$/m, BOOT_TIMEOUT_MS);
       await session.waitFor(/^See 'systemctl status home-manager-nixos\.service' for details\.$/m, 5_000);
       await session.waitFor(/hm-activate-nixos\[\d+\]: \/nix\/store\/\S+-home-manager-generation\/activate: line \d+: UNEXIST_VARIABLE: unbound variable$/m, 5_000);
       await session.waitFor(/^\[  OK  \] Reached target multi-user\.target\.$/m, 5_000);
       await session.waitFor(/^\[nixos@nixos:~\]\$ $/m, BOOT_TIMEOUT_MS);
       times.push(`broken activation ${((Date.now() - session.startedAt) / 1000).toFixed(1)} s`);
-      const mark = session.mark();
+      let mark = session.mark();
+      session.type('cat /run/nixiso-marker');
+      await session.waitFor(/^ran\n[\s\S]*\[nixos@nixos:~\]\$ $/m, 10_000, mark);
+      mark = session.mark();
       session.type('systemctl status home-manager-nixos.service');
       await session.waitFor(/^× home-manager-nixos\.service - Home Manager environment for nixos\n\s+Loaded: .*\n\s+Active: failed \(Result: exit-code\)/m, 10_000, mark);
       await session.waitFor(/UNEXIST_VARIABLE: unbound variable/, 5_000, mark);
