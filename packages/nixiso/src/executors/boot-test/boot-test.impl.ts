@@ -228,6 +228,7 @@ async function runBoot(cmd: ReturnType<typeof qemuCommand>, opts: ReturnType<typ
   const reporter = createBootReporter({ write: (t) => process.stderr.write(t), tty: !!process.stderr.isTTY, columns: process.stderr.columns, now: Date.now });
   const nonce = randomBytes(4).toString('hex');
   let phase: BootPhase = 'booting';
+  let checksTyped = 0;
   let pendingLine = '';
   let wake: () => void = () => undefined;
   const changed = () => wake();
@@ -278,8 +279,8 @@ async function runBoot(cmd: ReturnType<typeof qemuCommand>, opts: ReturnType<typ
     const failed = () => reader.state().failedUnits.length > 0;
     await waitFor(() => up() || failed(), bootDeadline);
     if (failed()) {
-      // More of the failure's log, and the shell if it still comes up.
-      await waitFor(() => false, Math.min(bootDeadline, Date.now() + FAILURE_GRACE_MS));
+      // The lines systemd logs after the failure, up to the shell prompt if it still comes.
+      await waitFor(() => reader.state().shellReady, Math.min(bootDeadline, Date.now() + FAILURE_GRACE_MS));
     } else if (!up() && !exited) {
       reader.timeOut();
     } else if (up()) {
@@ -288,6 +289,7 @@ async function runBoot(cmd: ReturnType<typeof qemuCommand>, opts: ReturnType<typ
         const id = `${nonce}-${i + 1}`;
         // The shell echoes what is typed; the check's own output is between its markers.
         qemu.write(`${checkLine(check.run, id)}\n`);
+        checksTyped++;
         const finished = await waitFor(() => reader.state().checks.some((c) => c.id === id), Date.now() + check.timeoutSeconds * 1000);
         if (!finished || reader.state().checks.find((c) => c.id === id)?.exitStatus !== 0 || failed()) break;
       }
@@ -296,8 +298,8 @@ async function runBoot(cmd: ReturnType<typeof qemuCommand>, opts: ReturnType<typ
     phase = 'powering off';
     if (!exited) {
       if (reader.state().shellReady) {
-        // Ctrl-C first: a check that did not finish still holds the shell.
-        qemu.write('\u0003\n');
+        // Ctrl-C first when a check did not finish: it still holds the shell.
+        if (reader.state().checks.length < checksTyped) qemu.write('\u0003\n');
         qemu.write(`${POWEROFF_LINE}\n`);
         await waitFor(() => exited, Date.now() + POWEROFF_GRACE_MS);
       }

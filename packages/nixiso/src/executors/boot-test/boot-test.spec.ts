@@ -90,6 +90,32 @@ describeWithNix('boot-test through the Nx CLI', () => {
       expect(rep.checks[1]).toMatchObject({ exitStatus: 127, output: expect.stringMatching(/not found/) });
     });
 
+    it('a failed unit fails the test naming it, with the lines logged after it; checks are not typed', () => {
+      const config = 'examples/iso-channel/configuration.nix';
+      const original = ws.read(config);
+      ws.write(
+        config,
+        original.replace(
+          /\}\s*$/,
+          '  systemd.services.broken = { wantedBy = [ "multi-user.target" ]; description = "Broken on purpose"; script = "echo broken-log-line; exit 3"; };\n}\n',
+        ),
+      );
+      try {
+        expect(ws.nx(['run', 'iso-channel:build:offline']).status).toBe(0);
+        const r = ws.nx(['run', 'iso-channel:smoke']);
+        expect(r.status).not.toBe(0);
+        expect(r.output).toMatch(/the boot failed:\nbroken\.service failed: Failed to start Broken on purpose\.; the console after it:/);
+        expect(r.output).toMatch(/broken-log-line/);
+        const rep = report();
+        expect(rep).toMatchObject({ result: 'failed', state: 'failed' });
+        expect(rep.failedUnits).toEqual([expect.objectContaining({ unit: 'broken.service', message: 'Failed to start Broken on purpose.' })]);
+        expect(rep.failedUnits[0].logLines.join('\n')).toMatch(/broken-log-line/);
+        expect(rep.checks).toEqual([expect.objectContaining({ command: 'git --version', passed: false })]);
+      } finally {
+        ws.write(config, original);
+      }
+    });
+
     it('without a manifest it fails naming the build to run', () => {
       rmSync(join(ws.root, 'dist/examples/iso-channel/manifest.json'));
       const r = ws.nx(['run', 'iso-channel:smoke']);
