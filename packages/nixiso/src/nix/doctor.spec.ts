@@ -29,6 +29,7 @@ function healthy(): DoctorFacts {
     store: { path: '/nix/store', freeBytes: 80 * GiB },
     tmp: { path: '/tmp', freeBytes: 80 * GiB },
     kvm: { path: '/dev/kvm', exists: true, usable: true },
+    qemu: { binary: 'qemu-system-x86_64', arch: 'x86_64', path: '/usr/bin/qemu-system-x86_64', kvmProbe: { ok: true, detail: 'a KVM virtual CPU started' } },
     binfmt: [],
     image: { kind: 'flake', backend: 'nix', format: 'iso', system: 'x86_64-linux', systemSource: 'nixpkgs.hostPlatform in images/a/configuration.nix', builders: [], extraPlatforms: [] },
     substituters: [{ url: 'https://cache.nixos.org/', reachable: true, detail: 'answers (40 ms)' }],
@@ -48,7 +49,7 @@ function withImage(patch: Partial<DoctorFacts['image']>, facts = healthy()): Doc
 describe('doctorChecks', () => {
   it('all ok on a healthy machine', () => {
     expect(doctorChecks(healthy()).map((r) => [r.id, r.status])).toEqual([
-      ['nix', 'ok'], ['flakes', 'ok'], ['store-space', 'ok'], ['tmp-space', 'ok'], ['kvm', 'ok'], ['platform', 'ok'], ['substituters', 'ok'], ['cache-inputs', 'ok'],
+      ['nix', 'ok'], ['flakes', 'ok'], ['store-space', 'ok'], ['tmp-space', 'ok'], ['kvm', 'ok'], ['qemu', 'ok'], ['platform', 'ok'], ['substituters', 'ok'], ['cache-inputs', 'ok'],
     ]);
     expect(check(healthy(), 'nix').message).toBe('Nix 2.8.0 (/usr/bin/nix)');
   });
@@ -113,6 +114,18 @@ describe('doctorChecks', () => {
     expect(check({ ...healthy(), kvm: { path: '/dev/kvm', exists: true, usable: false } }, 'kvm')).toMatchObject({ status: 'warn', fix: expect.stringMatching(/kvm group/) });
     const noFeature = { ...healthy(), settings: { ...healthy().settings, 'system-features': 'benchmark big-parallel' } };
     expect(check(noFeature, 'kvm')).toMatchObject({ status: 'warn', message: expect.stringMatching(/system-features lack kvm/) });
+  });
+
+  it('QEMU: KVM or TCG for boot tests; warns when it is missing or KVM does not start a CPU', () => {
+    expect(check(healthy(), 'qemu')).toMatchObject({ status: 'ok', message: '/usr/bin/qemu-system-x86_64; boot tests use KVM' });
+    const missing = { ...healthy(), qemu: { binary: 'qemu-system-x86_64', arch: 'x86_64' } };
+    expect(check(missing, 'qemu')).toMatchObject({ status: 'warn', message: expect.stringMatching(/^qemu-system-x86_64 is not on PATH/), fix: expect.stringMatching(/apt-get install qemu-system-x86/) });
+    const noKvm = { ...healthy(), kvm: { path: '/dev/kvm', exists: false, usable: false } };
+    expect(check(noKvm, 'qemu')).toMatchObject({ status: 'ok', message: expect.stringMatching(/emulate the CPU \(TCG.*\/dev\/kvm is not usable/) });
+    const arm = { ...healthy(), qemu: { binary: 'qemu-system-aarch64', arch: 'aarch64', path: '/usr/bin/qemu-system-aarch64' } };
+    expect(check(arm, 'qemu').message).toMatch(/TCG.*the image is aarch64, this machine x86_64/);
+    const refused = { ...healthy(), qemu: { ...healthy().qemu!, kvmProbe: { ok: false, detail: 'error: failed to set MSR 0x10a to 0x69' } } };
+    expect(check(refused, 'qemu')).toMatchObject({ status: 'warn', message: expect.stringMatching(/KVM did not start a virtual CPU \(error: failed to set MSR/), fix: expect.stringMatching(/nested virtualisation/) });
   });
 
   describe('host platform', () => {
@@ -207,7 +220,7 @@ describe('renderDoctorReport', () => {
     expect(lines[1]).toBe('  ok    Nix              Nix 2.8.0 (/usr/bin/nix)');
     expect(lines).toContainEqual(expect.stringMatching(/^  fail  host platform    the image is for aarch64-linux/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {25}→ a remote builder/));
-    expect(lines[lines.length - 1]).toBe('1 failed, 1 warning, 6 ok');
-    expect(renderDoctorReport('h', doctorChecks(healthy())).split('\n').pop()).toBe('all 8 checks ok');
+    expect(lines[lines.length - 1]).toBe('1 failed, 1 warning, 7 ok');
+    expect(renderDoctorReport('h', doctorChecks(healthy())).split('\n').pop()).toBe('all 9 checks ok');
   });
 });

@@ -8,7 +8,7 @@ import { builderSystems, crossBuildWarning } from './platforms';
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface CheckResult {
-  id: 'nix' | 'flakes' | 'store-space' | 'tmp-space' | 'kvm' | 'platform' | 'substituters' | 'cache-inputs';
+  id: 'nix' | 'flakes' | 'store-space' | 'tmp-space' | 'kvm' | 'qemu' | 'platform' | 'substituters' | 'cache-inputs';
   title: string;
   status: CheckStatus;
   /** What was found. */
@@ -59,6 +59,12 @@ export interface DoctorFacts {
   store: DiskSpace;
   tmp: DiskSpace;
   kvm: { path: string; exists: boolean; usable: boolean };
+  /**
+   * The QEMU boot-test would run for the image's system (the machine's when
+   * the image's is unknown): where it is on PATH, and when /dev/kvm is usable
+   * whether KVM really started a virtual CPU (kvmProbeCommand).
+   */
+  qemu?: { binary: string; arch: string; path?: string; kvmProbe?: { ok: boolean; detail: string } };
   /** Enabled /proc/sys/fs/binfmt_misc entries (`qemu-aarch64`). */
   binfmt: readonly string[];
   image: ImageFacts;
@@ -218,6 +224,38 @@ function kvmCheck(facts: DoctorFacts): CheckResult {
   return { ...base, status: 'ok', message: `${kvm.path} is usable` };
 }
 
+/** Whether boot-test can boot the image here, and with KVM or emulation (TCG). */
+function qemuCheck(facts: DoctorFacts): CheckResult {
+  const base = { id: 'qemu', title: 'QEMU' } as const;
+  const { qemu, kvm } = facts;
+  if (!qemu) return { ...base, status: 'ok', message: `not checked: the image's system is not one boot-test boots (x86_64, aarch64)` };
+  if (!qemu.path) {
+    return {
+      ...base,
+      status: 'warn',
+      message: `${qemu.binary} is not on PATH: the boot-test target cannot boot the image (builds do not need it)`,
+      fix: `install QEMU: \`apt-get install qemu-system-${qemu.arch === 'aarch64' ? 'arm' : 'x86'}\`, or \`nix profile install nixpkgs#qemu\``,
+    };
+  }
+  const machineArch = (effectiveSettings(facts).system || facts.nodeSystem || '').split('-')[0];
+  const tcg = (why: string) => ({
+    ...base,
+    status: 'ok' as const,
+    message: `${qemu.path}; boot tests emulate the CPU (TCG, several times slower than KVM: boot-test's default timeout is longer): ${why}`,
+  });
+  if (qemu.arch !== machineArch) return tcg(`the image is ${qemu.arch}, this machine ${machineArch || 'unknown'}`);
+  if (!kvm.usable) return tcg(`${kvm.path} is not usable (see the KVM check)`);
+  if (qemu.kvmProbe && !qemu.kvmProbe.ok) {
+    return {
+      ...base,
+      status: 'warn',
+      message: `${qemu.path}; ${kvm.path} opens but KVM did not start a virtual CPU (${qemu.kvmProbe.detail}), so boot tests fall back to TCG`,
+      fix: 'in a VM, enable nested virtualisation on its host (or accept TCG; set boot-test\'s accel to tcg to skip the probe)',
+    };
+  }
+  return { ...base, status: 'ok', message: `${qemu.path}; boot tests use KVM` };
+}
+
 function platformCheck(facts: DoctorFacts): CheckResult {
   const base = { id: 'platform', title: 'host platform' } as const;
   const settings = effectiveSettings(facts);
@@ -293,6 +331,7 @@ export function doctorChecks(facts: DoctorFacts): CheckResult[] {
     spaceCheck('store', facts.store, facts.image.format),
     spaceCheck('tmp', facts.tmp, facts.image.format),
     kvmCheck(facts),
+    qemuCheck(facts),
     platformCheck(facts),
     substitutersCheck(facts),
     cacheInputsCheck(facts),

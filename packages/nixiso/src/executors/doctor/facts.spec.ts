@@ -155,6 +155,16 @@ describeWithNix('doctor facts on this machine', (nix) => {
     expect(['ok', 'warn']).toContain(check(here, 'kvm').status);
   });
 
+  it('QEMU: qemu-system-<arch> of the image on PATH or not; KVM probed only when /dev/kvm is usable', async () => {
+    const bare = await gatherFacts(request(image('aarch64-linux'), { env: { ...process.env, PATH: '/nonexistent' } }));
+    expect(bare.qemu).toEqual({ binary: 'qemu-system-aarch64', arch: 'aarch64' });
+    expect(check(bare, 'qemu')).toMatchObject({ status: 'warn', message: expect.stringMatching(/^qemu-system-aarch64 is not on PATH/) });
+    const here = await gatherFacts(request(image(), { kvmDevice: '/nonexistent/kvm' }));
+    expect(here.qemu?.binary).toBe('qemu-system-x86_64');
+    expect(here.qemu?.kvmProbe).toBeUndefined();
+    if (here.qemu?.path) expect(check(here, 'qemu').message).toMatch(/TCG.*\/nonexistent\/kvm is not usable/);
+  });
+
   it('binfmt_misc entries: enabled ones only', () => {
     const dir = scratch('nixiso-binfmt-');
     writeFileSync(join(dir, 'register'), '');

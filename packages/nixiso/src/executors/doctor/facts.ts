@@ -10,8 +10,8 @@ import type { DiskSpace, DoctorFacts, ImageFacts, SubstituterReach } from '../..
 import { effectiveSettings, effectiveSubstituters, parseNixConfig } from '../../nix/doctor';
 import { hostPlatformOf, nodeSystem } from '../../nix/platforms';
 import { capture, findExecutable, startInteractive } from '../../nix/run';
-import { kvmProbeCommand } from '../../nix/qemu';
-import type { KernelArch } from '../../nix/boot-config';
+import { kvmProbeCommand, qemuBinaryFor } from '../../nix/qemu';
+import { archOfSystem, type KernelArch } from '../../nix/boot-config';
 
 export interface FactsRequest {
   /** The image directory (configuration.nix / flake.nix). */
@@ -146,6 +146,22 @@ export async function reachSubstituter(url: string, timeoutMs: number): Promise<
   }
 }
 
+/** The QEMU boot-test would use for `system`, and whether KVM really runs here when it could. */
+async function qemuFacts(
+  system: string | undefined,
+  machine: string | undefined,
+  kvm: DoctorFacts['kvm'],
+  req: FactsRequest,
+): Promise<DoctorFacts['qemu']> {
+  const arch = system ? archOfSystem(system) : undefined;
+  if (!arch) return undefined;
+  const binary = qemuBinaryFor(arch);
+  const path = findExecutable(binary, req.env.PATH ?? '');
+  if (!path) return { binary, arch };
+  const native = machine !== undefined && archOfSystem(machine) === arch;
+  return { binary, arch, path, ...(native && kvm.usable ? { kvmProbe: await probeKvm(path, arch, req.imageRoot) } : {}) };
+}
+
 /** The image's system: the build's "system" option, else nixpkgs.hostPlatform in configuration.nix, else flake.nix. */
 function imageSystem(req: FactsRequest): { system?: string; source: string } {
   if (req.system) return { system: req.system, source: 'option "system"' };
@@ -179,6 +195,8 @@ export async function gatherFacts(req: FactsRequest): Promise<DoctorFacts> {
     extraPlatforms: req.extraPlatforms,
   };
   const substituterUrls = effectiveSubstituters({ settings, optionOverrides });
+  const kvm = kvmOf(req.kvmDevice ?? '/dev/kvm');
+  const qemu = await qemuFacts(system ?? configured.system ?? nodeSystem(), configured.system ?? nodeSystem(), kvm, req);
   return {
     ...(nix ? { nix } : {}),
     nixBuild: !!findExecutable('nix-build', env.PATH ?? ''),
@@ -187,7 +205,8 @@ export async function gatherFacts(req: FactsRequest): Promise<DoctorFacts> {
     nodeSystem: nodeSystem(),
     store: freeSpace(env.NIX_STORE_DIR || '/nix/store'),
     tmp: freeSpace(env.TMPDIR || '/tmp'),
-    kvm: kvmOf(req.kvmDevice ?? '/dev/kvm'),
+    kvm,
+    ...(qemu ? { qemu } : {}),
     binfmt: enabledBinfmt(req.binfmtDir),
     image,
     substituters: await Promise.all(substituterUrls.map((url) => reachSubstituter(url, req.substituterTimeoutMs))),
