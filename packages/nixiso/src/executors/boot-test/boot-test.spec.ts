@@ -116,6 +116,18 @@ describeWithNix('boot-test through the Nx CLI', () => {
       }
     });
 
+    it('a system not up in time fails with the last console lines; QEMU is stopped', () => {
+      const started = Date.now();
+      const r = ws.nx(['run', 'iso-channel:smoke', '--timeoutSeconds=1']);
+      expect(r.status).not.toBe(0);
+      expect(r.output).toMatch(/the system was not up after 1 s \(option timeoutSeconds\); .*\nlast console lines:\n {4}/);
+      expect(report()).toMatchObject({ result: 'failed', state: 'timed-out' });
+      expect(report().serialTail.length).toBeGreaterThan(0);
+      expect(report().serialTail.length).toBeLessThanOrEqual(30);
+      // Bounded: not the 900 s TCG default, and QEMU did not outlive the executor.
+      expect(Date.now() - started).toBeLessThan(60_000);
+    });
+
     it('without a manifest it fails naming the build to run', () => {
       rmSync(join(ws.root, 'dist/examples/iso-channel/manifest.json'));
       const r = ws.nx(['run', 'iso-channel:smoke']);
