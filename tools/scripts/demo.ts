@@ -1,9 +1,10 @@
 /**
  * The main job end to end, as a new user would do it: a fresh Nx workspace
  * (git repository) with the plugin, `nx g @nixiso:image` (flake layout with
- * home-manager), `nx run rescue:build` twice (the second is a cache hit), and
- * the manifest. Builds against real nixpkgs when it is reachable, else
- * offline against tools/nix-fixtures — and says which.
+ * home-manager), `nx run rescue:build` twice (the second is a cache hit), the
+ * manifest, and `nx run rescue:boot-test` (the image booted in QEMU). Builds
+ * against real nixpkgs when it is reachable, else offline against
+ * tools/nix-fixtures — and says which.
  */
 import { createTestWorkspace } from '../testing/src';
 
@@ -45,6 +46,10 @@ async function main(): Promise<void> {
   step(`npx nx run ${target}   # again: an Nx cache hit, no Nix evaluation`, ws.nx(['run', target]));
   console.log(`\n$ cat dist/images/rescue/manifest.json\n${ws.read('dist/images/rescue/manifest.json')}`);
   console.log(`The image: ${ws.root}/${JSON.parse(ws.read('dist/images/rescue/manifest.json')).imagePath}`);
+  // What users burn to a USB stick should have booted first: headless, in QEMU (KVM, else TCG).
+  const boot = online ? 'rescue:boot-test' : 'rescue:boot-test:offline';
+  step(`npx nx run ${boot}   # boots the image in QEMU, fails on a failed unit`, ws.nx(['run', boot]));
+  console.log(`\n$ cat dist/images/rescue/boot-test.json\n${ws.read('dist/images/rescue/boot-test.json')}`);
 }
 
 main().catch((e) => {

@@ -132,6 +132,28 @@ export function describeWithNix(name: string, body: (nix: NixTools) => void): vo
   describe.skip(name, () => body(undefined as unknown as NixTools));
 }
 
+export const QEMU_MISSING_MESSAGE =
+  'boot tests need qemu-system-x86_64, xorriso and the stand-in kernel: run tools/scripts/install-deps.sh (apt-get install qemu-system-x86 xorriso)';
+
+/** `describe` for tests that boot an ISO in QEMU: like describeWithNix, it fails under CI when QEMU or xorriso is missing. */
+export function describeWithQemu(name: string, body: () => void): void {
+  if (which('qemu-system-x86_64', process.env.PATH ?? '') && which('xorriso', process.env.PATH ?? '')) {
+    describe(name, body);
+    return;
+  }
+  if (isCI()) {
+    describe(name, () => {
+      it('needs QEMU and xorriso', () => {
+        throw new Error(QEMU_MISSING_MESSAGE);
+      });
+    });
+    return;
+  }
+  // eslint-disable-next-line no-console
+  console.warn(`skipping "${name}": ${QEMU_MISSING_MESSAGE}`);
+  describe.skip(name, body);
+}
+
 /** A fresh temporary directory for one test. */
 export function tempDir(prefix = 'nixiso-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

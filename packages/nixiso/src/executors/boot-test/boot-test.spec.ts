@@ -6,22 +6,7 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestWorkspace, describeWithNix, isCI, type TestWorkspace } from '@nixiso/testing';
-import { findExecutable } from '../../nix/run';
-
-const QEMU_MISSING = 'qemu-system-x86_64 is not on PATH: boot-test tests boot the stand-in ISO with it (apt-get install qemu-system-x86)';
-
-/** Without QEMU: fails under CI, skipped with the reason elsewhere. */
-function describeWithQemu(name: string, body: () => void): void {
-  if (findExecutable('qemu-system-x86_64') && findExecutable('xorriso')) return describe(name, body);
-  if (isCI()) {
-    describe(name, () => it('needs QEMU and xorriso', () => { throw new Error(QEMU_MISSING); }));
-    return;
-  }
-  // eslint-disable-next-line no-console
-  console.warn(`skipping "${name}": ${QEMU_MISSING}`);
-  describe.skip(name, body);
-}
+import { createTestWorkspace, describeWithNix, describeWithQemu, type TestWorkspace } from '@nixiso/testing';
 
 interface Report {
   result: string;
