@@ -49,6 +49,9 @@ if [ ! -s "$kernel_dir/vmlinuz" ]; then
   $sudo mv "$kernel_dir/vmlinuz.tmp" "$kernel_dir/vmlinuz"
   echo "install-deps: $kernel_pkg's kernel is at $kernel_dir/vmlinuz"
 fi
+# Nix builds as the nixbld users (build-users-group): they must be able to read it, whatever the umask was.
+$sudo chmod a+rx "$kernel_dir"
+$sudo chmod a+r "$kernel_dir/vmlinuz"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
