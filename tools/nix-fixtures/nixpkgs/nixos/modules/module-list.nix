@@ -17,6 +17,8 @@ in
   ./config/environment.nix
   ./config/networking.nix
   ./config/locale.nix
+  ./config/i18n.nix
+  ./config/console.nix
   ./config/nix.nix
   ./config/systemd.nix
   ./config/hardware.nix
