@@ -53,20 +53,20 @@ let
   }) (builtins.attrValues config.users.users);
 
   # Services started on the way to multi-user.target, with what systemd needs.
+  # (`script` is already ExecStart: config/systemd.nix sets it, as NixOS does.)
   execOf = name: s:
     let e = s.serviceConfig.ExecStart or null; in
     if isString e then e
     else if isList e && e != [ ] && isString (head e) then head e
-    else if isString (s.script or null) then "${pkgs.writeScript "unit-script-${name}-start" "#!/bin/bash\nset -e\n${s.script}"}"
     else null;
   services = filter (s: s.exec != null) (lib.mapAttrsToList (name: s: {
     inherit name;
     exec = execOf name s;
-    description = s.description or name;
+    description = if s.description != "" then s.description else name;
     user = s.serviceConfig.User or "root";
     syslogIdentifier = s.serviceConfig.SyslogIdentifier or (
       if lib.hasPrefix "home-manager-" name then "hm-activate-${lib.removePrefix "home-manager-" name}" else name);
-  }) (lib.filterAttrs (_: s: elem "multi-user.target" (s.wantedBy or [ ])) config.systemd.services));
+  }) (lib.filterAttrs (_: s: s.enable && elem "multi-user.target" s.wantedBy) config.systemd.services));
 
   hmUsers = if config ? home-manager then config.home-manager.users else { };
 
