@@ -12,7 +12,12 @@ let
     strings = general;
     lists = general;
     attrsets = general;
-    trivial = general // { inherit release version; };
+    trivial = general // {
+      inherit release version oldestSupportedRelease;
+      isInOldestRelease = r: r <= oldestSupportedRelease;
+      oldestSupportedReleaseIsAtLeast = r: r <= oldestSupportedRelease;
+    };
+    inherit (lib.trivial) isInOldestRelease oldestSupportedReleaseIsAtLeast oldestSupportedRelease;
     options = general // { inherit (lib) mkOption mkEnableOption mkPackageOption showOption; };
     modules = general // { inherit (lib) evalModules mkIf mkMerge mkOverride mkDefault mkForce; };
   };
@@ -21,6 +26,14 @@ let
   versionSuffix =
     if b.pathExists ../.version-suffix then b.readFile ../.version-suffix else "pre-git";
   version = release + versionSuffix;
+  # As on each release branch of nixpkgs: the release before this one
+  # (24.05 → 2311, 24.11 → 2405), which decides when mkRenamedOptionModuleWith warns.
+  oldestSupportedRelease =
+    let
+      yy = b.fromJSON (b.substring 0 2 release);
+      mm = b.substring 3 2 release;
+    in
+    if mm == "11" then yy * 100 + 5 else (yy - 1) * 100 + 11;
 
   general = {
     inherit (b)

@@ -40,7 +40,6 @@ let
     else "{ " + lib.concatStrings (mapAttrsToList (n: x: "${n} = ${showValue (depth - 1) x}; ") v) + "}";
 
   showDefs = defs: lib.concatMapStrings (d: "\n- In `${d.file}': ${showValue 3 d.value}") defs;
-  showFiles = defs: lib.concatMapStrings (d: "\n- In `${d.file}'") defs;
 
   # -- definitions ------------------------------------------------------------
 
@@ -268,6 +267,66 @@ let
       grouped;
 
   mkOption = attrs@{ type ? lib.types.unspecified, ... }: attrs // { _type = "option"; inherit type; };
+
+  # -- renamed and removed options (lib/modules.nix in nixpkgs) ---------------
+
+  # "`a' and `b'", as NixOS lists the files that define an option.
+  showFiles = files: concatStringsSep " and " (map (f: "`${f}'") files);
+
+  # `from` becomes an alias of `to`: its definitions are passed on with their
+  # priority, and (when `warn`) NixOS's deprecation warning joins `warnings`.
+  doRename = { from, to, visible, warn, use }: { config, options, ... }:
+    let fromOpt = lib.getAttrFromPath from options; in
+    {
+      options = setAttrByPath from (mkOption {
+        type = lib.types.raw;
+        inherit visible;
+        description = "Alias of `${showOption to}'.";
+        apply = _: use (lib.getAttrFromPath to config);
+      });
+      config = mkMerge [
+        { warnings = lib.optional (warn && fromOpt.isDefined)
+            "The option `${showOption from}' defined in ${showFiles fromOpt.files} has been renamed to `${showOption to}'."; }
+        (mkIf fromOpt.isDefined
+          (setAttrByPath to (mkMerge (map (mkOverride fromOpt.highestPrio) fromOpt.definitions))))
+      ];
+    };
+
+  mkRenamedOptionModule = from: to: doRename {
+    inherit from to;
+    visible = false;
+    warn = true;
+    use = b.trace "Obsolete option `${showOption from}' is used. It was renamed to `${showOption to}'.";
+  };
+
+  # Warns only once every supported release has `to` (sinceRelease is e.g. 2311).
+  mkRenamedOptionModuleWith = { from, to, sinceRelease }: doRename {
+    inherit from to;
+    visible = false;
+    warn = lib.trivial.isInOldestRelease sinceRelease;
+    use = lib.warnIf (lib.trivial.isInOldestRelease sinceRelease)
+      "Obsolete option `${showOption from}' is used. It was renamed to `${showOption to}'.";
+  };
+
+  mkAliasOptionModule = from: to: doRename { inherit from to; visible = true; warn = false; use = x: x; };
+
+  # Defining a removed option fails the build with NixOS's assertion.
+  mkRemovedOptionModule = optionName: replacementInstructions: { options, ... }:
+    let opt = lib.getAttrFromPath optionName options; in
+    {
+      options = setAttrByPath optionName (mkOption {
+        type = lib.types.raw;
+        visible = false;
+        apply = _: b.throw "The option `${showOption optionName}' can no longer be used since it's been removed. ${replacementInstructions}";
+      });
+      config.assertions = [{
+        assertion = !opt.isDefined;
+        message = ''
+          The option definition `${showOption optionName}' in ${showFiles opt.files} no longer has any effect; please remove it.
+          ${replacementInstructions}
+        '';
+      }];
+    };
 in
 {
   inherit evalModules mkIf mkMerge mkOverride mkOrder mkOption showOption showValue mergeDefinitions;
@@ -297,25 +356,5 @@ in
   literalExample = text: { _type = "literalExpression"; inherit text; };
   mdDoc = x: x;
   mkAliasDefinitions = opt: mkIf opt.isDefined (mkOverride opt.highestPrio opt.value);
-  # `from` becomes an alias of `to`, with the deprecation warning NixOS prints.
-  mkRenamedOptionModule = from: to: { config, options, ... }:
-    let fromOpt = lib.getAttrFromPath from options; in
-    {
-      options = setAttrByPath from (mkOption {
-        type = lib.types.raw;
-        visible = false;
-        description = "Alias of `${showOption to}'.";
-      });
-      config = mkIf fromOpt.isDefined (mkMerge [
-        { warnings = [ "The option `${showOption from}' defined in ${lib.concatMapStringsSep ", " (f: "`${f}'") fromOpt.files} has been renamed to `${showOption to}'." ]; }
-        (setAttrByPath to (mkOverride fromOpt.highestPrio fromOpt.value))
-      ]);
-    };
-  mkRemovedOptionModule = from: replacement: { options, ... }: {
-    options = setAttrByPath from (mkOption { type = lib.types.raw; visible = false; });
-    config.assertions = [{
-      assertion = !(lib.getAttrFromPath from options).isDefined;
-      message = "The option definition `${showOption from}' in ${lib.concatMapStringsSep ", " (f: "`${f}'") (lib.getAttrFromPath from options).files} no longer has any effect; please remove it.\n${replacement}";
-    }];
-  };
+  inherit mkRenamedOptionModule mkRenamedOptionModuleWith mkAliasOptionModule mkRemovedOptionModule showFiles;
 }
