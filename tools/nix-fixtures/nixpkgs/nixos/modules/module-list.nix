@@ -22,7 +22,10 @@ in
   ./config/nix.nix
   ./config/systemd.nix
   ./config/hardware.nix
+  ./config/fonts/packages.nix
   ./services/openssh.nix
+  ./services/x11/xkb.nix
+  ./services/networking/networkmanager.nix
   ./services/desktop.nix
   ./services/misc.nix
   ./programs/programs.nix

@@ -9,9 +9,6 @@ in
   options = {
     time.timeZone = mkOption { type = timezone; default = null; example = "America/New_York"; description = "The time zone used when displaying times and dates (a tz database name)."; };
     time.hardwareClockInLocalTime = mkOption { type = types.bool; default = false; description = "RTC in local time."; };
-    fonts.packages = mkOption { type = types.listOf types.package; default = [ ]; description = "Font packages."; };
-    fonts.fontconfig.enable = mkOption { type = types.bool; default = true; description = "fontconfig."; };
-    fonts.enableDefaultPackages = mkOption { type = types.bool; default = false; description = "Default fonts."; };
     location.provider = mkOption { type = types.enum [ "manual" "geoclue2" ]; default = "manual"; description = "Location provider."; };
   };
 }

@@ -61,7 +61,7 @@ in
       description = "System administrator";
       isSystemUser = lib.mkDefault false;
     };
-    users.groups = { root.gid = 0; wheel = { }; users = { }; networkmanager = { }; video = { }; audio = { }; };
+    users.groups = { root.gid = 0; wheel = { }; users = { }; video = { }; audio = { }; };
 
     assertions = lib.mapAttrsToList
       (_: u: {

@@ -5,9 +5,6 @@ let inherit (lib) mkOption mkEnableOption types; in
   options.services = {
     xserver = {
       enable = mkEnableOption "the X server";
-      xkb.layout = mkOption { type = types.str; default = "us"; description = "Keyboard layout."; };
-      xkb.variant = mkOption { type = types.str; default = ""; description = "Keyboard variant."; };
-      xkb.options = mkOption { type = types.str; default = ""; description = "XKB options."; };
       videoDrivers = mkOption { type = types.listOf types.str; default = [ "modesetting" "fbdev" ]; description = "Video drivers."; };
       excludePackages = mkOption { type = types.listOf types.package; default = [ ]; description = "Packages to leave out."; };
       displayManager.gdm.enable = mkEnableOption "GDM";
