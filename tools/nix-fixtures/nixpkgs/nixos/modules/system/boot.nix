@@ -5,20 +5,29 @@
 let
   inherit (lib) mkOption mkEnableOption types;
   strs = mkOption { type = types.listOf types.str; default = [ ]; description = "List of strings."; };
+  # NixOS's types: kernel parameters may hold spaces only inside double
+  # quotes (kernel.nix); filesystem lists become { name = true; } (filesystems.nix).
+  kernelParam = types.strMatching ''([^"[:space:]]|"[^"]*")+'' // {
+    name = "kernelParam";
+    description = "string, with spaces inside double quotes";
+  };
+  attrNamesToTrue = types.coercedTo (types.listOf types.str)
+    (enabled: lib.genAttrs enabled (_: true)) (types.attrsOf types.bool);
 in
 {
   options.boot = {
     kernelPackages = mkOption { type = types.raw; default = pkgs.linuxPackages; description = "Kernel package set."; };
-    kernelParams = strs;
+    kernelParams = mkOption { type = types.listOf kernelParam; default = [ ]; description = "Parameters added to the kernel command line."; };
     kernelModules = strs;
     blacklistedKernelModules = strs;
     extraModulePackages = mkOption { type = types.listOf types.package; default = [ ]; description = "Extra kernel modules."; };
     extraModprobeConfig = mkOption { type = types.lines; default = ""; description = "modprobe.conf lines."; };
     kernel.sysctl = mkOption { type = types.attrsOf types.anything; default = { }; description = "sysctl settings."; };
     supportedFilesystems = mkOption {
-      type = types.either (types.listOf types.str) (types.attrsOf types.bool);
+      type = attrNamesToTrue;
       default = { };
-      description = "Filesystems available at boot (a list before 24.05, an attribute set since).";
+      example = { btrfs = true; zfs = false; };
+      description = "Names of supported filesystem types, or an attribute set of file system types and their state.";
     };
     consoleLogLevel = mkOption { type = types.int; default = 4; description = "Kernel console log level."; };
     postBootCommands = mkOption { type = types.lines; default = ""; description = "Commands run after boot."; };
@@ -32,7 +41,7 @@ in
     initrd = {
       availableKernelModules = strs;
       kernelModules = strs;
-      supportedFilesystems = mkOption { type = types.either (types.listOf types.str) (types.attrsOf types.bool); default = { }; description = "Filesystems in the initrd."; };
+      supportedFilesystems = mkOption { type = attrNamesToTrue; default = { }; description = "Names of supported filesystem types in the initial ramdisk."; };
       systemd.enable = mkEnableOption "systemd in the initrd";
       includeDefaultModules = mkOption { type = types.bool; default = true; description = "Include the default initrd modules."; };
       allowMissingModules = mkEnableOption "missing initrd modules";
