@@ -2,6 +2,7 @@
 let
   inherit (lib) mkOption types;
   envValue = types.either types.str (types.either types.path (types.listOf types.str));
+  toStr = v: if builtins.isPath v then "${v}" else toString v;
 in
 {
   options.environment = {
@@ -12,9 +13,19 @@ in
       description = "Packages installed in the system profile.";
     };
     defaultPackages = mkOption { type = types.listOf types.package; default = [ ]; description = "Default packages (kept empty in the fixture)."; };
-    variables = mkOption { type = types.attrsOf envValue; default = { }; description = "Environment variables for all shells."; };
+    variables = mkOption {
+      type = types.attrsOf (types.oneOf [ (types.listOf (types.oneOf [ types.int types.str types.path ])) types.int types.str types.path ]);
+      default = { };
+      example = { EDITOR = "nvim"; VISUAL = "nvim"; };
+      description = "Environment variables of the global environment (/etc/profile); a list is joined with colons.";
+      apply = lib.mapAttrs (_: v: if builtins.isList v then lib.concatMapStringsSep ":" toStr v else toStr v);
+    };
     sessionVariables = mkOption { type = types.attrsOf envValue; default = { }; description = "Environment variables for PAM sessions."; };
-    shellAliases = mkOption { type = types.attrsOf types.str; default = { }; description = "Shell aliases."; };
+    shellAliases = mkOption {
+      type = types.attrsOf (types.nullOr (types.either types.str types.path));
+      example = { l = null; ll = "ls -l"; };
+      description = "Aliases added to all users' shells, to command strings or build outputs; null ones are ignored.";
+    };
     shells = mkOption { type = types.listOf (types.either types.package types.path); default = [ ]; description = "Allowed login shells."; };
     pathsToLink = mkOption { type = types.listOf types.str; default = [ ]; description = "Profile subdirectories to link."; };
     extraOutputsToInstall = mkOption { type = types.listOf types.str; default = [ ]; description = "Extra outputs to install."; };
@@ -36,5 +47,11 @@ in
       default = { };
       description = "Files in /etc.";
     };
+  };
+
+  config.environment = {
+    # As NixOS's shells-environment.nix and bash.nix.
+    variables = config.environment.sessionVariables;
+    shellAliases = lib.mapAttrs (_: lib.mkDefault) { ls = "ls --color=tty"; ll = "ls -l"; l = "ls -alh"; };
   };
 }
