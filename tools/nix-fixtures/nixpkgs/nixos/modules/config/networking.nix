@@ -1,5 +1,9 @@
 { lib, ... }:
-let inherit (lib) mkOption mkEnableOption types; in
+let
+  inherit (lib) mkOption mkEnableOption types;
+  # As NixOS's firewall.nix: sorted, without duplicates.
+  canonicalizePortList = ports: lib.unique (builtins.sort builtins.lessThan ports);
+in
 {
   options.networking = {
     hostName = mkOption {
@@ -24,8 +28,8 @@ let inherit (lib) mkOption mkEnableOption types; in
     wireless.networks = mkOption { type = types.attrsOf (types.attrsOf types.anything); default = { }; description = "Wireless networks."; };
     firewall = {
       enable = mkOption { type = types.bool; default = true; description = "Whether to enable the firewall."; };
-      allowedTCPPorts = mkOption { type = types.listOf types.port; default = [ ]; description = "Open TCP ports."; };
-      allowedUDPPorts = mkOption { type = types.listOf types.port; default = [ ]; description = "Open UDP ports."; };
+      allowedTCPPorts = mkOption { type = types.listOf types.port; default = [ ]; apply = canonicalizePortList; example = [ 22 80 ]; description = "TCP ports on which incoming connections are accepted."; };
+      allowedUDPPorts = mkOption { type = types.listOf types.port; default = [ ]; apply = canonicalizePortList; example = [ 53 ]; description = "UDP ports on which incoming connections are accepted."; };
       allowPing = mkOption { type = types.bool; default = true; description = "Answer pings."; };
       logRefusedConnections = mkOption { type = types.bool; default = true; description = "Log refused connections."; };
       trustedInterfaces = mkOption { type = types.listOf types.str; default = [ ]; description = "Trusted interfaces."; };
