@@ -56,34 +56,64 @@ function filesUnder(dir: string): string[] {
  * variants and defaults follow `.version`): a copy under the OS temp dir
  * whose `.version` says `release`, reused while the sources are unchanged.
  * Use it like the committed one: `-I nixpkgs=<dir>` or
- * `--override-input nixpkgs path:<dir>`. The home-manager stand-in serves
- * every release as it is.
+ * `--override-input nixpkgs path:<dir>`.
  */
 export function nixpkgsForRelease(release: string): string {
+  return standInForRelease('nixpkgs', release, fixtureRelease, (dir) => writeFileSync(join(dir, '.version'), release));
+}
+
+/** The release the committed home-manager stand-in models (its release.json, as in home-manager). */
+export function fixtureHomeManagerRelease(homeManagerDir = join(fixturesDir, 'home-manager')): string {
+  return JSON.parse(readFileSync(join(homeManagerDir, 'release.json'), 'utf8')).release;
+}
+
+/**
+ * The home-manager stand-in as branch release-`release` models it (the
+ * `home.stateVersion` values it accepts follow release.json), like
+ * nixpkgsForRelease: `-I home-manager=<dir>` or
+ * `--override-input home-manager path:<dir>`. For master pass the release in
+ * development with `isReleaseBranch: false`.
+ */
+export function homeManagerForRelease(release: string, isReleaseBranch = true): string {
+  const json = JSON.stringify({ release, isReleaseBranch }, null, 2) + '\n';
+  return standInForRelease(`home-manager${isReleaseBranch ? '' : '-master'}`, release,
+    (dir) => (isReleaseBranch ? fixtureHomeManagerRelease(dir) : ''),
+    (dir) => writeFileSync(join(dir, 'release.json'), json), 'home-manager');
+}
+
+function standInForRelease(
+  name: string,
+  release: string,
+  releaseOf: (dir: string) => string,
+  writeRelease: (dir: string) => void,
+  sourceName = name,
+): string {
   if (!/^\d\d\.\d\d$/.test(release)) throw new Error(`not a NixOS release: ${release} (expected YY.MM)`);
-  const source = join(fixturesDir, 'nixpkgs');
-  if (fixtureRelease(source) === release) return source;
+  const source = join(fixturesDir, sourceName);
+  if (releaseOf(source) === release) return source;
   const hash = createHash('sha256').update(release);
   for (const file of filesUnder(source).sort()) {
     hash.update(relative(source, file)).update('\0');
     if (!statSync(file).isSymbolicLink()) hash.update(readFileSync(file)).update('\0');
   }
-  const target = join(tmpdir(), `nixiso-fixture-nixpkgs-${release}-${hash.digest('hex').slice(0, 16)}`);
-  if (existsSync(join(target, '.version'))) return target;
+  const prefix = `nixiso-fixture-${name}-${release}-`;
+  const target = join(tmpdir(), `${prefix}${hash.digest('hex').slice(0, 16)}`);
+  const done = join(target, '.nixiso-copy-complete');
+  if (existsSync(done)) return target;
   // Copies of older fixture sources are stale: drop them.
-  const prefix = `nixiso-fixture-nixpkgs-${release}-`;
   for (const old of readdirSync(tmpdir()).filter((n) => n.startsWith(prefix) && !n.includes('.staging-'))) {
     rmSync(join(tmpdir(), old), { recursive: true, force: true });
   }
   const staging = mkdtempSync(`${target}.staging-`);
   cpSync(source, staging, { recursive: true });
-  writeFileSync(join(staging, '.version'), release);
+  writeRelease(staging);
+  writeFileSync(join(staging, '.nixiso-copy-complete'), '');
   try {
     renameSync(staging, target);
   } catch (error) {
     // Another worker won the race; its copy is identical.
     rmSync(staging, { recursive: true, force: true });
-    if (!existsSync(join(target, '.version'))) throw error;
+    if (!existsSync(done)) throw error;
   }
   return target;
 }

@@ -6,8 +6,12 @@ let
   inherit (lib) mkOption types;
   cfg = config.home;
 
-  # Releases home.stateVersion accepts, like home-manager's enum.
-  releases = [
+  # home.stateVersion's enum (modules/misc/version.nix in home-manager): each
+  # release branch lists the releases up to its own (release-24.05 ends at
+  # "24.05"; master also has the release in development), so the stand-in
+  # accepts those up to release.json's, as that branch would.
+  hmRelease = (lib.importJSON ../release.json).release;
+  releases = lib.filter (v: builtins.compareVersions v hmRelease <= 0) [
     "18.09" "19.03" "19.09" "20.03" "20.09" "21.03" "21.05" "21.11" "22.05" "22.11"
     "23.05" "23.11" "24.05" "24.11" "25.05" "25.11" "26.05" "26.11"
   ];
