@@ -62,6 +62,36 @@ in
       && builtins.elem "multi-user.target" (config.systemd.services.sshd.wantedBy or [ ]);
   };
   networkmanager = config.networking.networkmanager.enable;
+  # What ordinary live images set (console, locale, network, boot, login,
+  # units): each value as the configuration evaluates it, so that a change
+  # changes the image.
+  console = {
+    inherit (config.console) enable colors useXkbConfig earlySetup;
+    keyMap = toString config.console.keyMap;
+    font = if config.console.font == null then null else toString config.console.font;
+  };
+  i18n = { inherit (config.i18n) defaultLocale extraLocaleSettings supportedLocales; };
+  networking = {
+    inherit (config.networking) useDHCP nameservers;
+    networkmanager = config.networking.networkmanager.enable;
+    wireless = config.networking.wireless.enable;
+    firewall = { inherit (config.networking.firewall) enable allowedTCPPorts allowedUDPPorts allowPing; };
+  };
+  boot = {
+    inherit (config.boot) kernelModules supportedFilesystems;
+    kernel = lib.getName config.boot.kernelPackages.kernel + "-" + config.boot.kernelPackages.kernel.version;
+    initrdAvailableKernelModules = config.boot.initrd.availableKernelModules;
+    loaderTimeout = config.boot.loader.timeout;
+  };
+  getty = { inherit (config.services.getty) autologinUser helpLine; };
+  sudo = { inherit (config.security.sudo) enable wheelNeedsPassword; };
+  shellAliases = lib.filterAttrs (_: v: v != null) (lib.mapAttrs (_: v: if v == null then null else toString v) config.environment.shellAliases);
+  systemdUnits = lib.mapAttrs (_: s: {
+    inherit (s) enable description wantedBy after script;
+    serviceConfig = lib.mapAttrs (_: v: if builtins.isList v then map toString v else if builtins.isBool v || builtins.isInt v then v else toString v) s.serviceConfig;
+  }) config.systemd.services;
+  enableRedistributableFirmware = config.hardware.enableRedistributableFirmware;
+  mutableUsers = config.users.mutableUsers;
   services = enabledIn config.services;
   programs = enabledIn config.programs;
   systemdServices = attrNames config.systemd.services;
