@@ -175,6 +175,33 @@ export interface NixisoDescription {
   kernelParams: string[];
   openssh: { enable: boolean; ports: number[]; settings: Record<string, unknown>; startsAtBoot: boolean };
   networkmanager: boolean;
+  console: { enable: boolean; keyMap: string; font: string | null; colors: string[]; useXkbConfig: boolean; earlySetup: boolean };
+  i18n: { defaultLocale: string; extraLocaleSettings: Record<string, string>; supportedLocales: string[] };
+  networking: {
+    useDHCP: boolean;
+    nameservers: string[];
+    networkmanager: boolean;
+    wireless: boolean;
+    firewall: { enable: boolean; allowedTCPPorts: number[]; allowedUDPPorts: number[]; allowPing: boolean };
+  };
+  boot: {
+    kernel: string;
+    kernelModules: string[];
+    initrdAvailableKernelModules: string[];
+    /** boot.supportedFilesystems as NixOS has it: a list becomes { name = true; }. */
+    supportedFilesystems: Record<string, boolean>;
+    loaderTimeout: number | null;
+  };
+  getty: { autologinUser: string | null; helpLine: string };
+  sudo: { enable: boolean; wheelNeedsPassword: boolean };
+  /** environment.shellAliases without the null ones (NixOS's ls/ll/l defaults included). */
+  shellAliases: Record<string, string>;
+  systemdUnits: Record<
+    string,
+    { enable: boolean; description: string; wantedBy: string[]; after: string[]; script: string; serviceConfig: Record<string, unknown> }
+  >;
+  enableRedistributableFirmware: boolean;
+  mutableUsers: boolean;
   services: string[];
   programs: string[];
   systemdServices: string[];
