@@ -12,9 +12,10 @@ let
     , check ? (_: true)
     , merge ? mergeDefault
     , nestedTypes ? { }
+    , descriptionClass ? null
     , ...
     }@attrs:
-    attrs // { _type = "option-type"; inherit name description check merge nestedTypes; };
+    attrs // { _type = "option-type"; inherit name description descriptionClass check merge nestedTypes; };
 
   conflict = loc: defs:
     b.throw ("The option `${showOption loc}' has conflicting definition values:"
@@ -42,6 +43,7 @@ let
 
   separatedString = sep: mkOptionType {
     name = "separatedString";
+    descriptionClass = "noun";
     description =
       if sep == "" then "concatenated string"
       else "strings concatenated with ${b.toJSON sep}";
@@ -51,10 +53,21 @@ let
 
   intBetween = lo: hi: mkOptionType {
     name = "intBetween";
+    descriptionClass = "noun";
     description = "integer between ${b.toString lo} and ${b.toString hi} (both inclusive)";
     check = x: b.isInt x && x >= lo && x <= hi;
     merge = mergeEqual;
   };
+
+  # NixOS's optionDescriptionPhrase: a nested type's description is put in
+  # parentheses unless its descriptionClass reads well unbracketed there
+  # ("list of string", "list of (null or string)").
+  phrase = unparenthesize: t:
+    if unparenthesize (t.descriptionClass or null) then t.description else "(${t.description})";
+  noun = c: c == "noun";
+  nounOrComposite = c: c == "noun" || c == "composite";
+  nounOrConjunction = c: c == "noun" || c == "conjunction";
+  notClause = c: c == "noun" || c == "conjunction" || c == "composite";
 
   isStorePathString = x: b.isString x && lib.hasPrefix b.storeDir x;
 
@@ -62,11 +75,12 @@ let
     inherit mkOptionType;
     isType = name: t: (t._type or null) == "option-type" && t.name == name;
 
-    raw = mkOptionType { name = "raw"; description = "raw value"; merge = mergeUnique; };
-    unspecified = mkOptionType { name = "unspecified"; description = "unspecified value"; };
+    raw = mkOptionType { name = "raw"; description = "raw value"; descriptionClass = "noun"; merge = mergeUnique; };
+    unspecified = mkOptionType { name = "unspecified"; description = "unspecified value"; descriptionClass = "noun"; };
     anything = mkOptionType {
       name = "anything";
       description = "anything";
+      descriptionClass = "noun";
       merge = loc: defs:
         let vs = map (d: d.value) defs; in
         if b.length defs == 1 then b.head vs
@@ -76,22 +90,22 @@ let
         else mergeEqual loc defs;
     };
 
-    bool = mkOptionType { name = "bool"; description = "boolean"; check = b.isBool; merge = mergeEqual; };
-    int = mkOptionType { name = "int"; description = "signed integer"; check = b.isInt; merge = mergeEqual; };
+    bool = mkOptionType { name = "bool"; description = "boolean"; descriptionClass = "noun"; check = b.isBool; merge = mergeEqual; };
+    int = mkOptionType { name = "int"; description = "signed integer"; descriptionClass = "noun"; check = b.isInt; merge = mergeEqual; };
     ints = {
       between = intBetween;
-      unsigned = mkOptionType { name = "unsignedInt"; description = "unsigned integer, meaning >=0"; check = x: b.isInt x && x >= 0; merge = mergeEqual; };
-      positive = mkOptionType { name = "positiveInt"; description = "positive integer, meaning >0"; check = x: b.isInt x && x > 0; merge = mergeEqual; };
+      unsigned = mkOptionType { name = "unsignedInt"; descriptionClass = "noun"; description = "unsigned integer, meaning >=0"; check = x: b.isInt x && x >= 0; merge = mergeEqual; };
+      positive = mkOptionType { name = "positiveInt"; descriptionClass = "noun"; description = "positive integer, meaning >0"; check = x: b.isInt x && x > 0; merge = mergeEqual; };
       u8 = intBetween 0 255;
       u16 = intBetween 0 65535;
       u32 = intBetween 0 4294967295;
       s32 = intBetween (-2147483648) 2147483647;
     };
     port = intBetween 0 65535 // { description = "16 bit unsigned integer; between 0 and 65535 (both inclusive)"; };
-    float = mkOptionType { name = "float"; description = "floating point number"; check = b.isFloat; merge = mergeEqual; };
+    float = mkOptionType { name = "float"; description = "floating point number"; descriptionClass = "noun"; check = b.isFloat; merge = mergeEqual; };
     number = either int float;
 
-    str = mkOptionType { name = "str"; description = "string"; check = b.isString; merge = mergeEqual; };
+    str = mkOptionType { name = "str"; description = "string"; descriptionClass = "noun"; check = b.isString; merge = mergeEqual; };
     nonEmptyStr = str // { name = "nonEmptyStr"; description = "non-empty string"; check = x: b.isString x && b.match "[ \t\n]*" x == null; };
     singleLineStr = str // { name = "singleLineStr"; description = "(optionally newline-terminated) single-line string"; check = x: b.isString x && b.match "[^\n]*\n?" x != null; };
     strMatching = pattern: str // {
@@ -109,12 +123,14 @@ let
     path = mkOptionType {
       name = "path";
       description = "path";
+      descriptionClass = "noun";
       check = x: b.isPath x || lib.isDerivation x || (b.isString x && lib.hasPrefix "/" x);
       merge = mergeEqual;
     };
     package = mkOptionType {
       name = "package";
       description = "package";
+      descriptionClass = "noun";
       check = x: lib.isDerivation x || isStorePathString x;
       merge = mergeEqual;
     };
@@ -122,13 +138,16 @@ let
     attrs = mkOptionType {
       name = "attrs";
       description = "attribute set";
+      descriptionClass = "noun";
       check = b.isAttrs;
       merge = _: defs: b.foldl' (x: d: x // d.value) { } defs;
     };
     enum = values: mkOptionType {
       name = "enum";
+      descriptionClass = if b.length values < 2 then "noun" else "conjunction";
       description =
         if values == [ ] then "impossible (empty enum)"
+        else if b.length values == 1 then "value ${b.toJSON (b.head values)} (singular enum)"
         else "one of " + concatStringsSep ", " (map b.toJSON values);
       check = x: b.elem x values;
       merge = mergeEqual;
@@ -137,7 +156,8 @@ let
 
     listOf = elemType: mkOptionType {
       name = "listOf";
-      description = "list of ${elemType.description}";
+      description = "list of ${phrase nounOrComposite elemType}";
+      descriptionClass = "composite";
       check = b.isList;
       # Each element is checked on its own, so errors name the entry.
       merge = loc: defs:
@@ -150,7 +170,7 @@ let
       nestedTypes.elemType = elemType;
     };
     nonEmptyListOf = elemType: listOf elemType // {
-      description = "non-empty list of ${elemType.description}";
+      description = "non-empty list of ${phrase nounOrComposite elemType}";
       check = x: b.isList x && x != [ ];
     };
 
@@ -161,7 +181,8 @@ let
     # evaluates the conditions); lazy: names are known without that.
     attrsWith = strict: elemType: mkOptionType {
       name = if strict then "attrsOf" else "lazyAttrsOf";
-      description = "${if strict then "" else "lazy "}attribute set of ${elemType.description}";
+      description = "${if strict then "" else "lazy "}attribute set of ${phrase nounOrComposite elemType}";
+      descriptionClass = "composite";
       check = x: b.isAttrs x && !lib.isDerivation x;
       merge = loc: defs:
         let
@@ -177,7 +198,8 @@ let
 
     nullOr = elemType: mkOptionType {
       name = "nullOr";
-      description = "null or ${elemType.description}";
+      description = "null or ${phrase nounOrConjunction elemType}";
+      descriptionClass = "conjunction";
       check = x: x == null || elemType.check x;
       merge = loc: defs:
         let nulls = b.filter (d: d.value == null) defs; in
@@ -189,7 +211,8 @@ let
 
     either = t1: t2: mkOptionType {
       name = "either";
-      description = "${t1.description} or ${t2.description}";
+      description = "${phrase nounOrConjunction t1} or ${phrase notClause t2}";
+      descriptionClass = "conjunction";
       check = x: t1.check x || t2.check x;
       merge = loc: defs:
         if lib.all (d: t1.check d.value) defs then t1.merge loc defs
@@ -203,14 +226,15 @@ let
     unique = { message }: t: t // { merge = mergeUnique; };
     coercedTo = from: f: to: mkOptionType {
       name = "coercedTo";
-      description = "${to.description} or ${from.description} convertible to it";
+      description = "${phrase noun to} or ${phrase noun from} convertible to it";
       check = x: to.check x || from.check x;
       merge = loc: defs:
         to.merge loc (map (d: if from.check d.value && !(to.check d.value) then d // { value = f d.value; } else d) defs);
     };
     functionTo = t: mkOptionType {
       name = "functionTo";
-      description = "function that evaluates to a(n) ${t.description}";
+      description = "function that evaluates to a(n) ${phrase nounOrComposite t}";
+      descriptionClass = "composite";
       check = b.isFunction;
       merge = loc: defs: args: (mergeDefinitions (loc ++ [ "<function body>" ]) t
         (map (d: d // { value = d.value args; }) defs)).mergedValue;
@@ -221,6 +245,7 @@ let
       mkOptionType {
         name = "submodule";
         description = if description != null then description else "submodule";
+        descriptionClass = "noun";
         check = x: b.isAttrs x || b.isFunction x || b.isPath x;
         # Every definition is a module of the sub-evaluation; `name` is the
         # attribute name when the submodule sits in an attrsOf.
