@@ -2,25 +2,27 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { describeWithNix, fixtures, tempDir, workspaceRoot, type NixTools } from '@nixiso/testing';
-import { nixpkgsForRelease, readIsoDescription, type NixisoDescription } from '../../../../../tools/nix-fixtures/src';
+import { describeWithNix, tempDir, workspaceRoot, type NixTools } from '@nixiso/testing';
+import { homeManagerForRelease, nixpkgsForRelease, readIsoDescription, type NixisoDescription } from '../../../../../tools/nix-fixtures/src';
 import { EXAMPLES } from '../../../../../tools/scripts/regenerate-examples';
 import { imageGenerator } from './image';
 import type { ImageGeneratorSchema } from './schema';
 
 /**
  * Builds the image in `dir` with the raw commands of SPEC.md against the
- * offline stand-ins (nixpkgs of `release`) and reads /nixiso.json back from the ISO.
+ * offline stand-ins (nixpkgs and home-manager of `release`, paired as the
+ * generator pairs the branches) and reads /nixiso.json back from the ISO.
  */
 function build(nix: NixTools, dir: string, flake: boolean, release = '24.05', configurationName = 'liveImage') {
   const nixpkgs = nixpkgsForRelease(release);
+  const homeManager = homeManagerForRelease(release);
   const out = join(dir, '..', 'result');
   if (flake) {
     const attr = `path:${dir}#nixosConfigurations.${configurationName}.config.system.build.isoImage`;
-    const inputs = ['--override-input', 'nixpkgs', `path:${nixpkgs}`, '--override-input', 'home-manager', `path:${fixtures.homeManager}`];
+    const inputs = ['--override-input', 'nixpkgs', `path:${nixpkgs}`, '--override-input', 'home-manager', `path:${homeManager}`];
     execFileSync(nix.nix, ['build', attr, ...nix.flakeArgs, ...inputs, ...nix.offlineArgs, '-o', out], { env: nix.env, stdio: 'pipe' });
   } else {
-    const channels = ['-I', `nixpkgs=${nixpkgs}`, '-I', `home-manager=${fixtures.homeManager}`];
+    const channels = ['-I', `nixpkgs=${nixpkgs}`, '-I', `home-manager=${homeManager}`];
     const args = ['<nixpkgs/nixos>', '-A', 'config.system.build.isoImage', '-I', `nixos-config=${dir}/configuration.nix`, ...channels];
     execFileSync(nix.nixBuild, [...args, ...nix.offlineArgs, '-o', out], { env: nix.env, stdio: 'pipe' });
   }
