@@ -109,49 +109,40 @@ export function isCI(): boolean {
 }
 
 /**
- * `describe` for tests that need real Nix. Without Nix: under CI the block
- * fails with NIX_MISSING_MESSAGE; on a developer machine it is skipped with
- * that reason printed.
+ * `describe` for tests that need a tool of the host. Without it: under CI
+ * the block fails with `missing` (CI machines must have it: .ci/run installs
+ * it); on a developer machine it is skipped with that reason printed.
  */
-export function describeWithNix(name: string, body: (nix: NixTools) => void): void {
-  const tools = findNix();
-  if (tools) {
-    describe(name, () => body(tools));
+function describeNeeding<T>(name: string, found: T | undefined, what: string, missing: string, body: (found: T) => void): void {
+  if (found) {
+    describe(name, () => body(found));
     return;
   }
   if (isCI()) {
     describe(name, () => {
-      it('needs Nix', () => {
-        throw new Error(NIX_MISSING_MESSAGE);
+      it(`needs ${what}`, () => {
+        throw new Error(missing);
       });
     });
     return;
   }
   // eslint-disable-next-line no-console
-  console.warn(`skipping "${name}": ${NIX_MISSING_MESSAGE}`);
-  describe.skip(name, () => body(undefined as unknown as NixTools));
+  console.warn(`skipping "${name}": ${missing}`);
+  describe.skip(name, () => body(undefined as unknown as T));
+}
+
+/** `describe` for tests that need real Nix (NIX_MISSING_MESSAGE when it is missing). */
+export function describeWithNix(name: string, body: (nix: NixTools) => void): void {
+  describeNeeding(name, findNix(), 'Nix', NIX_MISSING_MESSAGE, body);
 }
 
 export const QEMU_MISSING_MESSAGE =
   'boot tests need qemu-system-x86_64, xorriso and the stand-in kernel: run tools/scripts/install-deps.sh (apt-get install qemu-system-x86 xorriso)';
 
-/** `describe` for tests that boot an ISO in QEMU: like describeWithNix, it fails under CI when QEMU or xorriso is missing. */
+/** `describe` for tests that boot an ISO in QEMU: fails under CI when QEMU or xorriso is missing. */
 export function describeWithQemu(name: string, body: () => void): void {
-  if (which('qemu-system-x86_64', process.env.PATH ?? '') && which('xorriso', process.env.PATH ?? '')) {
-    describe(name, body);
-    return;
-  }
-  if (isCI()) {
-    describe(name, () => {
-      it('needs QEMU and xorriso', () => {
-        throw new Error(QEMU_MISSING_MESSAGE);
-      });
-    });
-    return;
-  }
-  // eslint-disable-next-line no-console
-  console.warn(`skipping "${name}": ${QEMU_MISSING_MESSAGE}`);
-  describe.skip(name, body);
+  const path = process.env.PATH ?? '';
+  describeNeeding(name, which('qemu-system-x86_64', path) && which('xorriso', path), 'QEMU and xorriso', QEMU_MISSING_MESSAGE, () => body());
 }
 
 /** A fresh temporary directory for one test. */
