@@ -9,8 +9,17 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeWithNix, fixtures, tempDir, type NixTools } from '@nixiso/testing';
-import { nixpkgsForRelease, readIsoDescription, readIsoFile } from '../src';
+import { describeWithNix, fixtures, isCI, tempDir, type NixTools } from '@nixiso/testing';
+import {
+  bootPrerequisitesMessage,
+  bootQemu,
+  extractBootEntry,
+  missingBootPrerequisites,
+  nixpkgsForRelease,
+  plainConsole,
+  readIsoDescription,
+  readIsoFile,
+} from '../src';
 
 const PALETTE = [
   '002b36', 'dc322f', '859900', 'b58900', '268bd2', 'd33682', '2aa198', 'eee8d5',
@@ -242,6 +251,34 @@ describeWithNix('live-image options (NixOS names, types, defaults)', (nix) => {
     ]) {
       expect(LIVE).toContain(from);
       expect(isoDrvPath(nix, write({ 'configuration.nix': LIVE.replace(from, to) }))).not.toBe(base);
+    }
+  });
+
+  it('boots: the service\'s script runs as its ExecStart and the autologin shell gets its output from the journal', async () => {
+    const missing = missingBootPrerequisites();
+    if (missing.length > 0) {
+      if (isCI()) throw new Error(bootPrerequisitesMessage(missing));
+      // eslint-disable-next-line no-console
+      console.warn(`not booting: ${bootPrerequisitesMessage(missing)}`);
+      return;
+    }
+    const dir = write({ 'configuration.nix': LIVE });
+    expectOk(channelBuild(nix, dir));
+    const entry = extractBootEntry(isoOf(dir), join(dir, 'boot'));
+    expect(entry.append).toContain('vt.default_red=0x00,0xdc');
+    const session = bootQemu({ kernel: entry.kernel, initrd: entry.initrd, append: `${entry.append} console=ttyS0` });
+    try {
+      await session.waitFor(/^\[  OK  \] Started Say hello on the console\.$/m, 30_000);
+      await session.waitFor(/^nixos login: nixos \(automatic login\)$/m, 30_000);
+      await session.waitFor(/^\[nixos@nixos:~\]\$ $/m, 30_000);
+      expect(plainConsole(session.output())).not.toContain('[FAILED]');
+      const mark = session.mark();
+      session.type('journalctl -u hello.service');
+      await session.waitFor(/hello\[\d+\]: hello from the live image$/m, 10_000, mark);
+      session.type('poweroff -f');
+      expect(await session.exit(15_000)).toBe(0);
+    } finally {
+      session.kill();
     }
   });
 
