@@ -332,6 +332,11 @@ describeWithNix('live-image options (NixOS names, types, defaults)', (nix) => {
         '{ a = 1; }',
       ],
       [
+        'nix.settings = "max-jobs = 4";',
+        "A definition for option `nix.settings' is not of type `open submodule of attribute set of (Nix config atom (null, bool, int, float, str, path or package) or list of (Nix config atom (null, bool, int, float, str, path or package)))'. Definition values:",
+        '"max-jobs = 4"',
+      ],
+      [
         // The installer profile sets it with mkImageMediaOverride: a plain definition
         // is dropped before any type check, as in NixOS, so this one is forced.
         'security.sudo.wheelNeedsPassword = lib.mkForce "no";',

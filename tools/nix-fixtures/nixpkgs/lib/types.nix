@@ -242,9 +242,17 @@ let
 
     submodule = modules: submoduleWith { modules = lib.toList modules; shorthandOnlyDefinesConfig = true; };
     submoduleWith = { modules, specialArgs ? { }, shorthandOnlyDefinesConfig ? false, description ? null, class ? null }:
+      let
+        # NixOS names a free-form submodule "open submodule of <its free-form type>";
+        # here only modules written as attribute sets are looked at.
+        freeform = lib.findFirst (m: b.isAttrs m && m ? freeformType) null modules;
+      in
       mkOptionType {
         name = "submodule";
-        description = if description != null then description else "submodule";
+        description =
+          if description != null then description
+          else if freeform != null then "open submodule of ${phrase nounOrComposite freeform.freeformType}"
+          else "submodule";
         descriptionClass = "noun";
         check = x: b.isAttrs x || b.isFunction x || b.isPath x;
         # Every definition is a module of the sub-evaluation; `name` is the
