@@ -171,6 +171,7 @@ export interface NixisoDescription {
   etc: string[];
   hostName: string;
   timeZone: string | null;
+  xkb: { layout: string; variant: string; options: string; model: string };
   defaultLocale: string;
   kernelParams: string[];
   openssh: { enable: boolean; ports: number[]; settings: Record<string, unknown>; startsAtBoot: boolean };
@@ -206,6 +207,8 @@ export interface NixisoDescription {
   programs: string[];
   systemdServices: string[];
   environmentVariables: Record<string, unknown>;
+  /** What /etc would hold: a file's text, or the store path its source was copied to. */
+  etcFiles: Record<string, string | null>;
   nixSettings: Record<string, unknown>;
   homeManager: null | {
     useGlobalPkgs: boolean;

@@ -39,6 +39,8 @@ const LIVE = `{ config, lib, pkgs, modulesPath, ... }:
       ${PALETTE.map((c) => `"${c}"`).join(' ')}
     ];
   };
+  services.xserver.xkb = { layout = "de"; variant = "nodeadkeys"; };
+  console.useXkbConfig = false;
   i18n.defaultLocale = "de_DE.UTF-8";
   i18n.extraLocaleSettings.LC_TIME = "en_GB.UTF-8";
   time.timeZone = "Europe/Berlin";
@@ -172,9 +174,9 @@ describeWithNix('live-image options (NixOS names, types, defaults)', (nix) => {
     for (const dir of created) rmSync(dir, { recursive: true, force: true });
   });
 
+  // Every release the generator offers (unstable is the stand-in's 26.11, the release in development).
   describe.each([
-    { release: '24.05', flake: false },
-    { release: '25.11', flake: false },
+    ...['24.05', '24.11', '25.05', '25.11', '26.05', '26.11'].map((release) => ({ release, flake: false })),
     { release: '24.05', flake: true },
   ])('an ordinary live configuration, $release (flake: $flake)', ({ release, flake }) => {
     it('builds, and /nixiso.json and the boot entry hold its values', () => {
@@ -192,6 +194,7 @@ describeWithNix('live-image options (NixOS names, types, defaults)', (nix) => {
         supportedLocales: ['C.UTF-8/UTF-8', 'en_US.UTF-8/UTF-8', 'de_DE.UTF-8/UTF-8', 'en_GB.UTF-8/UTF-8'],
       });
       expect(d.timeZone).toBe('Europe/Berlin');
+      expect(d.xkb).toEqual({ layout: 'de', variant: 'nodeadkeys', options: 'terminate:ctrl_alt_bksp', model: 'pc104' });
       expect(d.networking).toEqual({
         useDHCP: true,
         nameservers: ['1.1.1.1', '9.9.9.9'],
@@ -252,6 +255,18 @@ describeWithNix('live-image options (NixOS names, types, defaults)', (nix) => {
       expect(LIVE).toContain(from);
       expect(isoDrvPath(nix, write({ 'configuration.nix': LIVE.replace(from, to) }))).not.toBe(base);
     }
+  });
+
+  it('editing a file named in openssh.authorizedKeys.keyFiles changes the evaluated derivation, as NixOS reads it', () => {
+    const config = withLine('users.users.nixos.openssh.authorizedKeys.keyFiles = [ ./alice.pub ];');
+    const dir = write({ 'configuration.nix': config, 'alice.pub': 'ssh-ed25519 AAAAalice1 alice' });
+    const before = isoDrvPath(nix, dir);
+    writeFileSync(join(dir, 'alice.pub'), 'ssh-ed25519 AAAAalice2 alice');
+    const edited = isoDrvPath(nix, dir);
+    expect(edited).not.toBe(before);
+    // Negative control: a file nothing names does not change it.
+    writeFileSync(join(dir, 'bob.pub'), 'ssh-ed25519 AAAAbob bob');
+    expect(isoDrvPath(nix, dir)).toBe(edited);
   });
 
   it('boots: the service\'s script runs as its ExecStart and the autologin shell gets its output from the journal', async () => {

@@ -53,6 +53,7 @@ in
   }) (filter (e: e.enable) (builtins.attrValues config.environment.etc)));
   hostName = config.networking.hostName;
   timeZone = config.time.timeZone;
+  xkb = { inherit (config.services.xserver.xkb) layout variant options model; };
   defaultLocale = config.i18n.defaultLocale;
   kernelParams = config.boot.kernelParams;
   openssh = {
