@@ -29,6 +29,8 @@ export interface NixLexHandlers {
   pathUrl?(value: string, start: number): void;
   /** Text that is not code at this level: a comment, or a string's body (antiquotations included). */
   opaque?(start: number, end: number): void;
+  /** A comment (`# …` or `/* … *\/`), reported just before it is reported as opaque. */
+  comment?(start: number, end: number): void;
 }
 
 const PATH_CHAR = 1; // [a-zA-Z0-9._+-]
@@ -149,11 +151,13 @@ export function lexNix(source: string, handlers: NixLexHandlers): void {
         } else if (c === 0x23 /* # */) {
           const eol = source.indexOf('\n', i);
           const end = eol < 0 ? n : eol;
+          handlers.comment?.(i, end);
           handlers.opaque?.(i, end);
           i = end;
         } else if (c === SLASH && at(i + 1) === STAR) {
           const close = source.indexOf('*/', i + 2);
           const end = close < 0 ? n : close + 2;
+          handlers.comment?.(i, end);
           handlers.opaque?.(i, end);
           i = end;
         } else if (c === SLASH && at(i + 1) === SLASH) {

@@ -5,6 +5,7 @@ import { createNodesFromFiles } from '../nx-runtime';
 import type { BinaryCacheConfig } from '../nix/binary-cache';
 import { fingerprintCommand } from '../nix/fingerprint';
 import { IMAGE_IDENTITY_FILE } from '../nix/manifest';
+import { type ImageKind, imageKindOf } from '../nix/image-detect';
 import { type ImageReads, imageReads, inputPatterns } from './image-reads';
 
 export interface NixisoPluginOptions {
@@ -29,17 +30,27 @@ export interface NixisoPluginOptions {
 }
 
 const PLUGIN_NAME = '@nixiso/nx';
-/** Marks a configuration.nix that builds an image, not an ordinary host. */
-const IMAGE_MODULE = /installer\/cd-dvd\/|installation-cd-|\/virtualisation\/|modules\/installer\/|isoImage|image\.baseName/;
-const FLAKE_IMAGE = /nixosConfigurations/;
+export type { ImageKind } from '../nix/image-detect';
 
-export type ImageKind = 'flake' | 'channel';
+/** A file of the workspace as text; undefined when it cannot be read (missing, a directory). */
+function readSource(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
-/** What a directory holding `file` is, from the file's content; undefined when it is no image. */
-export function imageKindOf(file: string, content: string): ImageKind | undefined {
-  if (basename(file) === 'flake.nix') return FLAKE_IMAGE.test(content) ? 'flake' : undefined;
-  if (basename(file) === 'configuration.nix') return IMAGE_MODULE.test(content) ? 'channel' : undefined;
-  return undefined;
+/** project.json's `metadata.nixiso.image`: true or false opts a flake or configuration in or out. */
+function imageOptIn(root: string, workspaceRoot: string): boolean | undefined {
+  const path = join(workspaceRoot, root, 'project.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8'))?.metadata?.nixiso?.image;
+    return typeof value === 'boolean' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function projectName(root: string, workspaceRoot: string): string {
@@ -279,8 +290,8 @@ async function createNodesInternal(
   context: CreateNodesContextV2,
 ): Promise<CreateNodesResult> {
   const root = dirname(file);
-  const content = readFileSync(join(context.workspaceRoot, file), 'utf8');
-  const kind = imageKindOf(file, content);
+  const absolute = join(context.workspaceRoot, file);
+  const kind = imageKindOf(absolute, readFileSync(absolute, 'utf8'), readSource, imageOptIn(root, context.workspaceRoot));
   if (!kind) return {};
   // A flake image also has a configuration.nix: the flake.nix wins.
   if (kind === 'channel' && existsSync(join(context.workspaceRoot, root, 'flake.nix'))) return {};

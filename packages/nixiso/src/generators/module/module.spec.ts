@@ -36,7 +36,11 @@ function workspace(): Tree {
   tree.write('images/rescue/home.nix', '{ ... }: { }\n');
   tree.write('images/live/configuration.nix', CONFIGURATION.replace('    ./home.nix\n', ''));
   tree.write('images/live/flake.nix', FLAKE);
-  tree.write('images/inline/flake.nix', FLAKE.replace('[ ./configuration.nix ]', '[ ({ ... }: { }) ]'));
+  // An image whose only module is inline: no configuration.nix to add an import to.
+  tree.write(
+    'images/inline/flake.nix',
+    FLAKE.replace('[ ./configuration.nix ]', '[ ({ modulesPath, ... }: { imports = [ "${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix" ]; }) ]'),
+  );
   tree.write('images/other/project.json', JSON.stringify({ name: 'kiosk', root: 'images/other' }));
   tree.write('images/other/configuration.nix', '{ modulesPath, ... }: {\n  imports = [ "${modulesPath}/installer/cd-dvd/installation-cd-graphical-gnome.nix" ];\n}\n');
   return tree;

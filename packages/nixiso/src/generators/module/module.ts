@@ -11,7 +11,7 @@ import {
 } from '@nx/devkit';
 import { addImport } from '../../nix/edit-imports';
 import { nixAttrName, nixString } from '../../nix/escape';
-import { imageKindOf } from '../../plugin/nodes';
+import { imageKindOf } from '../../nix/image-detect';
 import type { ModuleGeneratorSchema } from './schema';
 
 /** Tag every module project carries, e.g. for `nx show projects --projects tag:nixos-module`. */
@@ -47,7 +47,8 @@ function imageProjects(tree: Tree): Map<string, string> {
     const base = posix.basename(file);
     if (base !== 'flake.nix' && base !== 'configuration.nix') return;
     const content = tree.read(file, 'utf-8') ?? '';
-    if (!imageKindOf(file, content)) return;
+    const read = (path: string) => (tree.exists(path) && tree.isFile(path) ? (tree.read(path, 'utf-8') ?? undefined) : undefined);
+    if (!imageKindOf(file, content, read)) return;
     const root = posix.dirname(file) || '.';
     images.set(projectNameAt(tree, root), root);
   });
