@@ -103,6 +103,22 @@ describe('createNodesV2', () => {
   });
 });
 
+describe('createNodesV2: which directories are images', () => {
+  it('by meaning: a comment mentioning nixosConfigurations makes no image; project.json metadata.nixiso.image opts in and out', async () => {
+    const root = workspace({
+      'tools/lib/flake.nix': '{\n  # no nixosConfigurations here\n  outputs = { ... }: { };\n}',
+      'hosts/vm/configuration.nix': '{ ... }: { networking.hostName = "vm"; }',
+      'hosts/vm/project.json': JSON.stringify({ name: 'vm', metadata: { nixiso: { image: true } } }),
+      'images/old/configuration.nix': INSTALLER,
+      'images/old/project.json': JSON.stringify({ name: 'old', metadata: { nixiso: { image: false } } }),
+      'images/live/configuration.nix': INSTALLER,
+    });
+    const found = await projects(root, ['tools/lib/flake.nix', 'hosts/vm/configuration.nix', 'images/old/configuration.nix', 'images/live/configuration.nix']);
+    expect(Object.keys(found).sort()).toEqual(['hosts/vm', 'images/live']);
+    expect(found['hosts/vm'].targets?.build).toBeDefined();
+  });
+});
+
 describe('localSourcesOf', () => {
   it('local paths of nixPath entries and override inputs, relative to the workspace root; URLs and lookups skipped', () => {
     const targets = [
