@@ -7,9 +7,10 @@
     description = "Disk image format.";
   };
   # Slightly above normal priority: an installer configuration already sets
-  # both for its ISO, and the variant asked for must win.
+  # these for its ISO (the file under iso/), and the variant asked for must win.
   config = {
     image.extension = lib.mkOverride 90 ({ raw = "img"; }.${config.image.format} or config.image.format);
+    image.filePath = lib.mkOverride 90 config.image.fileName;
     system.build.image = lib.mkOverride 90 (import ../../lib/make-disk-image.nix {
       inherit config lib pkgs;
       format = config.image.format;
