@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { imageKindOf, nixMeaning } from './image-detect';
+import { imageConfigurations, imageKindOf, nixMeaning } from './image-detect';
 
 /** An in-memory workspace: absolute path → source. */
 function files(tree: Record<string, string>) {
@@ -99,5 +99,33 @@ describe('nixMeaning', () => {
     expect(m.code).toContain('c = ./y.nix;');
     expect(m.modulePaths).toEqual(['${modulesPath}/x.nix']);
     expect(m.references).toEqual(['/ws/y.nix']);
+  });
+});
+
+describe('imageConfigurations', () => {
+  it('a flake with two host configurations and two ISO configurations: the two ISOs, in every spelling of nixosConfigurations', () => {
+    const tree: Record<string, string> = {
+      '/ws/infra/flake.nix': [
+        '{',
+        '  outputs = { nixpkgs, ... }: {',
+        '    # nixosConfigurations.old = an ISO we no longer build',
+        '    nixosConfigurations = {',
+        '      laptop = nixpkgs.lib.nixosSystem { modules = [ ./hosts/laptop.nix ]; };',
+        '      rescue = nixpkgs.lib.nixosSystem {',
+        '        modules = [ ./images/rescue.nix { networking.hostName = "rescue"; } ];',
+        '      };',
+        '    };',
+        '    nixosConfigurations.server = nixpkgs.lib.nixosSystem { modules = [ ./hosts/server.nix ]; };',
+        `    nixosConfigurations."lab-installer" = nixpkgs.lib.nixosSystem { modules = [ ({ modulesPath, ... }: { imports = [ ${INSTALLER} ]; }) ]; };`,
+        '  };',
+        '}',
+      ].join('\n'),
+      '/ws/infra/hosts/laptop.nix': '{ ... }: { networking.hostName = "laptop"; }',
+      '/ws/infra/hosts/server.nix': '{ modulesPath, ... }: { imports = [ "${modulesPath}/virtualisation/qemu-vm.nix" ]; }',
+      '/ws/infra/images/rescue.nix': `{ modulesPath, ... }: { imports = [ ${INSTALLER} ]; }`,
+    };
+    const read = (path: string) => tree[path];
+    expect(imageConfigurations('/ws/infra/flake.nix', tree['/ws/infra/flake.nix'], read)).toEqual(['rescue', 'lab-installer']);
+    expect(imageKindOf('/ws/infra/flake.nix', tree['/ws/infra/flake.nix'], read)).toBe('flake');
   });
 });

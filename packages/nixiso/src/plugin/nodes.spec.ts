@@ -119,6 +119,28 @@ describe('createNodesV2: which directories are images', () => {
   });
 });
 
+describe('createNodesV2: the image configurations of a flake', () => {
+  it('builds the one image configuration whatever its name; lists several, and hosts beside them are not images', async () => {
+    const iso = (name: string) => `nixosConfigurations.${name} = nixpkgs.lib.nixosSystem { modules = [ ./${name}.nix ]; };`;
+    const root = workspace({
+      'images/one/flake.nix': `{ outputs = { nixpkgs, ... }: { ${iso('rescue')} }; }`,
+      'images/one/rescue.nix': INSTALLER,
+      'infra/flake.nix': `{ outputs = { nixpkgs, ... }: { ${iso('laptop')} ${iso('kiosk')} ${iso('lab')} }; }`,
+      'infra/laptop.nix': '{ ... }: { networking.hostName = "laptop"; }',
+      'infra/kiosk.nix': INSTALLER,
+      'infra/lab.nix': INSTALLER,
+    });
+    const found = await projects(root, ['images/one/flake.nix', 'infra/flake.nix']);
+    expect(found['images/one'].targets?.build.options).toEqual({ configurationName: 'rescue' });
+    expect(found['images/one'].targets?.eval.options).toEqual({ configurationName: 'rescue' });
+    expect(found['infra'].targets?.build.options).toEqual({ configurationName: 'kiosk' });
+    expect(found['infra'].metadata?.nixiso).toMatchObject({
+      configurations: ['kiosk', 'lab'],
+      configurationsNote: 'build and eval build kiosk; the others with --configurationName=<name> (lab)',
+    });
+  });
+});
+
 describe('localSourcesOf', () => {
   it('local paths of nixPath entries and override inputs, relative to the workspace root; URLs and lookups skipped', () => {
     const targets = [

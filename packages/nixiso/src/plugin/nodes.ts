@@ -5,7 +5,7 @@ import { createNodesFromFiles } from '../nx-runtime';
 import type { BinaryCacheConfig } from '../nix/binary-cache';
 import { fingerprintCommand } from '../nix/fingerprint';
 import { IMAGE_IDENTITY_FILE } from '../nix/manifest';
-import { type ImageKind, imageKindOf } from '../nix/image-detect';
+import { type ImageKind, imageConfigurations, imageKindOf } from '../nix/image-detect';
 import { type ImageReads, imageReads, inputPatterns } from './image-reads';
 
 export interface NixisoPluginOptions {
@@ -105,6 +105,8 @@ function imageTargets(
   options: Required<NixisoPluginOptions>,
   inputs: TargetInput[],
   buildConfigurations: readonly string[],
+  /** Options build and eval run with unless the project says otherwise (the flake's image configuration). */
+  imageOptions: Record<string, string>,
 ): Record<string, TargetConfiguration> {
   const technologies = ['nix'];
   const targetInputs = inputs as TargetConfiguration['inputs'];
@@ -120,7 +122,7 @@ function imageTargets(
         '{workspaceRoot}/dist/{projectRoot}/result',
         '{options.outLink}',
       ],
-      options: {},
+      options: { ...imageOptions },
       metadata: {
         description: 'Build the NixOS image; dist/<projectRoot>/result links to it in the Nix store',
         technologies,
@@ -130,7 +132,7 @@ function imageTargets(
       executor: `${PLUGIN_NAME}:eval`,
       cache: true,
       inputs: targetInputs,
-      options: {},
+      options: { ...imageOptions },
       metadata: { description: 'Evaluate the image derivation without building it', technologies },
     },
   };
@@ -291,7 +293,8 @@ async function createNodesInternal(
 ): Promise<CreateNodesResult> {
   const root = dirname(file);
   const absolute = join(context.workspaceRoot, file);
-  const kind = imageKindOf(absolute, readFileSync(absolute, 'utf8'), readSource, imageOptIn(root, context.workspaceRoot));
+  const content = readFileSync(absolute, 'utf8');
+  const kind = imageKindOf(absolute, content, readSource, imageOptIn(root, context.workspaceRoot));
   if (!kind) return {};
   // A flake image also has a configuration.nix: the flake.nix wins.
   if (kind === 'channel' && existsSync(join(context.workspaceRoot, root, 'flake.nix'))) return {};
@@ -309,6 +312,13 @@ async function createNodesInternal(
   };
   if (model.reads.external.length) nixiso.readsOutsideWorkspace = model.reads.external;
   if (model.reads.computed.length) nixiso.computedPaths = model.reads.computed;
+  // The flake's image configurations (hosts beside them are not images): the first is what build and eval build.
+  const configurations = kind === 'flake' ? imageConfigurations(absolute, content, readSource) : [];
+  const configurationName = configurations.includes('liveImage') ? 'liveImage' : configurations[0];
+  if (configurations.length) nixiso.configurations = configurations;
+  if (configurations.length > 1) {
+    nixiso.configurationsNote = `build and eval build ${configurationName}; the others with --configurationName=<name> (${configurations.filter((c) => c !== configurationName).join(', ')})`;
+  }
   return {
     projects: {
       [root]: {
@@ -320,6 +330,7 @@ async function createNodesInternal(
           normalized,
           imageInputs(model, normalized.extraInputs),
           configurationNames(configuredTargets(root, normalized, context, true)),
+          configurationName && configurationName !== 'liveImage' ? { configurationName } : {},
         ),
         metadata: { nixiso },
       },
