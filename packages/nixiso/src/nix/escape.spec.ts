@@ -1,4 +1,4 @@
-import { isNixAttrPath, isNixIdentifier, nixAttrName, nixString, nixStringList } from './escape';
+import { isNixAttrPath, isNixIdentifier, nixAttrName, nixString, nixStringList, withPkgsAttrPath } from './escape';
 
 describe('nixString', () => {
   it.each([
@@ -43,5 +43,24 @@ describe('nixStringList', () => {
   it('prints one literal per line, or an empty list', () => {
     expect(nixStringList(['a', 'b"'])).toBe('[\n    "a"\n    "b\\""\n  ]');
     expect(nixStringList([])).toBe('[ ]');
+  });
+});
+
+describe('withPkgsAttrPath', () => {
+  const lexical = new Set(['pkgs', 'home-manager', 'username']);
+  it.each([
+    ['git', 'git'],
+    ['python3Packages.requests', 'python3Packages.requests'],
+    ['home-manager', 'pkgs.home-manager'],
+    ['username', 'pkgs.username'],
+    ['pkgs', 'pkgs.pkgs'],
+    ['map', 'pkgs.map'],
+    ['toString', 'pkgs.toString'],
+    ['__splicedPackages', 'pkgs.__splicedPackages'],
+    ['builtins.foo', 'pkgs.builtins.foo'],
+    ['home-manager-extra', 'home-manager-extra'],
+    ['python3Packages.map', 'python3Packages.map'],
+  ])('%s → %s', (path, written) => {
+    expect(withPkgsAttrPath(path, lexical)).toBe(written);
   });
 });

@@ -44,6 +44,29 @@ export function isNixAttrPath(path: string): boolean {
   return path.split('.').every(isNixIdentifier);
 }
 
+/**
+ * Names in scope in every Nix file without `builtins.` (Nix's base
+ * environment; checked with Nix 2.8, plus `break` of later versions). Like a
+ * let or a function argument they win over `with pkgs;`, so `with pkgs; [ map ]`
+ * is builtins.map, not pkgs.map. Names beginning with `__` are all base-env too.
+ */
+export const NIX_BASE_ENV_NAMES: ReadonlySet<string> = new Set([
+  'abort', 'baseNameOf', 'break', 'builtins', 'derivation', 'derivationStrict', 'dirOf', 'false', 'fetchGit', 'fetchMercurial',
+  'fetchTarball', 'fetchTree', 'fromTOML', 'import', 'isNull', 'map', 'null', 'placeholder', 'removeAttrs', 'scopedImport',
+  'throw', 'toString', 'true',
+]);
+
+/**
+ * An attribute path of pkgs as it is written inside `with pkgs; [ … ]`: bare,
+ * unless its first name is bound lexically there (`lexical`, or the base
+ * environment), in which case `pkgs.<path>` so that it still means the package.
+ */
+export function withPkgsAttrPath(path: string, lexical: ReadonlySet<string>): string {
+  const [first] = path.split('.');
+  const shadowed = lexical.has(first) || NIX_BASE_ENV_NAMES.has(first) || first.startsWith('__');
+  return shadowed ? `pkgs.${path}` : path;
+}
+
 /** A Nix list of string literals, one per line at `indent`. */
 export function nixStringList(values: readonly string[], indent = '  '): string {
   if (values.length === 0) return '[ ]';
