@@ -71,12 +71,48 @@ export interface NormalizeContext {
 const PROJECT_NAME = /^(?:@[a-zA-Z0-9-*~][a-zA-Z0-9-*._~]*\/[a-zA-Z0-9-~][a-zA-Z0-9-._~]*|[a-zA-Z][^:\s]*)$/;
 /** shadow-utils' default NAME_REGEX, at most 32 characters. */
 const LINUX_USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
-const STATE_VERSION = /^\d\d\.\d\d$/;
+const STATE_VERSION = /^\d\d\.(?:0[1-9]|1[0-2])$/;
+/**
+ * The type of networking.hostName in nixos/modules/tasks/network-interfaces.nix:
+ * strMatching "^$|^[[:alnum:]]([[:alnum:]_-]{0,61}[[:alnum:]])?$" (a DNS label,
+ * so no domain part; "_" is accepted for legacy reasons). '' is "not set" here.
+ */
+const NIXOS_HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
+/**
+ * A tz database name: Area/Location[/Sublocation], or a legacy single name
+ * (UTC, EST5EDT, Etc/GMT+1). Stricter than time.timeZone's type in NixOS,
+ * "null or string without spaces", which lets any typo through to a dangling
+ * /etc/localtime at boot.
+ */
+const TZ_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z][A-Za-z0-9_+-]*)*$/;
+/** The key types OpenSSH's sshd accepts in authorized_keys. */
+export const SSH_KEY_TYPES = [
+  'ssh-ed25519',
+  'ssh-rsa',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'sk-ssh-ed25519@openssh.com',
+  'sk-ecdsa-sha2-nistp256@openssh.com',
+] as const;
+/** `type base64 [comment]` on one line; authorized_keys options before the type are not supported. */
+const SSH_PUBLIC_KEY = /^(\S+) +([A-Za-z0-9+/]+={0,2})(?: +[^\r\n]*)?$/;
 const FILE_NAME = /^[A-Za-z0-9._+-]+$/;
 
 /** One problem with one option; the generator throws them all at once. */
 function problem(option: string, value: unknown, why: string): string {
   return `--${option}=${JSON.stringify(value)}: ${why}`;
+}
+
+/** Why `key` is not one OpenSSH public key line `type base64 [comment]`, or undefined when it is. */
+function sshKeyProblem(key: string): string | undefined {
+  if (/[\r\n]/.test(key)) return 'an SSH key is one line; give one key per entry';
+  if (key.includes('\0')) return 'a Nix string cannot contain a NUL character';
+  const match = SSH_PUBLIC_KEY.exec(key);
+  const rule = `must be one OpenSSH public key "<type> <base64> [comment]" (as in ~/.ssh/id_ed25519.pub), type one of ${SSH_KEY_TYPES.join(', ')}`;
+  if (!match) return `${rule}; authorized_keys options before the type are not supported`;
+  if (!(SSH_KEY_TYPES as readonly string[]).includes(match[1])) return `unknown key type "${match[1]}": ${rule}`;
+  return undefined;
 }
 
 function list(value: string[] | string | undefined, separator: string | RegExp): string[] | undefined {
@@ -115,8 +151,6 @@ export function normalizeImageOptions(schema: ImageGeneratorSchema, context: Nor
   const check = (ok: boolean, option: string, value: unknown, why: string) => {
     if (!ok) problems.push(problem(option, value, why));
   };
-  const noNul = (option: string, value: string | undefined) =>
-    check(!value?.includes('\0'), option, value, 'a Nix string cannot contain a NUL character');
 
   if (typeof schema.directory !== 'string' || schema.directory.trim() === '') {
     throw new Error(problem('directory', schema.directory, 'is required: the directory of the new image project'));
@@ -136,7 +170,18 @@ export function normalizeImageOptions(schema: ImageGeneratorSchema, context: Nor
   const releaseOrDefault = release ?? DEFAULT_RELEASE;
 
   const stateVersion = version(schema.stateVersion) ?? releaseOrDefault.stateVersion;
-  check(STATE_VERSION.test(stateVersion), 'stateVersion', stateVersion, 'must be a NixOS release number such as "24.05"');
+  if (!STATE_VERSION.test(stateVersion)) {
+    problems.push(problem('stateVersion', stateVersion, 'must be a NixOS release number YY.MM such as "24.05"'));
+  } else if (release && stateVersion > release.stateVersion) {
+    problems.push(
+      problem(
+        'stateVersion',
+        stateVersion,
+        `is newer than --release ${release.id}, whose newest stateVersion is ${release.stateVersion}; ` +
+          'system.stateVersion names a release the system was first installed with, so it cannot be a later one',
+      ),
+    );
+  }
 
   const hostPlatform = (schema.hostPlatform ?? DEFAULT_HOST_PLATFORM) as HostPlatform;
   check(HOST_PLATFORMS.includes(hostPlatform), 'hostPlatform', hostPlatform, `must be one of ${HOST_PLATFORMS.join(', ')}`);
@@ -154,7 +199,13 @@ export function normalizeImageOptions(schema: ImageGeneratorSchema, context: Nor
   const attrPaths = (option: 'packages' | 'homePackages') => {
     const paths = list(schema[option], ',') ?? [...IMAGE_DEFAULTS[option]];
     for (const path of paths) {
-      check(isNixAttrPath(path), option, path, 'is not an attribute path in pkgs (letters, digits, _, -, \' and dots, e.g. python3Packages.requests)');
+      check(
+        isNixAttrPath(path),
+        option,
+        path,
+        "is not a Nix attribute path in pkgs: identifiers [a-zA-Z_][a-zA-Z0-9_'-]* that are not keywords (if, with, or, …), " +
+          'joined by dots, e.g. python3Packages.requests; quoted segments are not supported',
+      );
     }
     return paths;
   };
@@ -167,12 +218,27 @@ export function normalizeImageOptions(schema: ImageGeneratorSchema, context: Nor
 
   const hostName = text(schema.hostName);
   const timeZone = text(schema.timeZone);
-  noNul('hostName', hostName);
-  noNul('timeZone', timeZone);
-  // Keys given as a list are taken verbatim; a string is read like an authorized_keys file.
+  check(
+    hostName === undefined || NIXOS_HOST_NAME.test(hostName),
+    'hostName',
+    hostName,
+    'is not a host name NixOS accepts (networking.hostName must be a DNS label, RFC 1035 2.3.1 / RFC 1123 2.1: ' +
+      'letters, digits and "-", starting and ending with a letter or digit, at most 63 characters, no dots and so no domain part)',
+  );
+  check(
+    timeZone === undefined || TZ_NAME.test(timeZone),
+    'timeZone',
+    timeZone,
+    'is not a tz database name such as "Europe/Berlin", "UTC" or "Etc/GMT+1" (letters, digits, "_", "-", "+", parts separated by "/", ' +
+      'no spaces); NixOS\'s time.timeZone only requires a string without spaces, nixiso checks the stricter tz shape',
+  );
+  // Keys given as a list are taken verbatim; a string is read like an authorized_keys file, one key a line.
   const keys = schema.sshAuthorizedKeys;
   const sshAuthorizedKeys = Array.isArray(keys) ? keys.filter((key) => key !== '') : (list(keys, /\r?\n/) ?? []);
-  sshAuthorizedKeys.forEach((key) => noNul('sshAuthorizedKeys', key));
+  for (const key of sshAuthorizedKeys) {
+    const why = sshKeyProblem(key);
+    if (why) problems.push(problem('sshAuthorizedKeys', key, why));
+  }
 
   const isoBaseName = text(schema.isoBaseName);
   check(isoBaseName === undefined || FILE_NAME.test(isoBaseName), 'isoBaseName', isoBaseName, 'must be a file name (letters, digits, ".", "_", "+", "-")');

@@ -3,9 +3,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { ARTICLE, describeWithNix, tempDir, type NixTools } from '@nixiso/testing';
+import { ARTICLE, describeWithNix, fixtures, tempDir, type NixTools } from '@nixiso/testing';
+import { NIX_BASE_ENV_NAMES } from '../../nix/escape';
+import { normalizeImageOptions, type NormalizedImageOptions } from '../../nix/normalize-image-options';
 import { DEFAULT_RELEASE, PROFILE_MODULES, RELEASES } from '../../nix/releases';
-import { imageGenerator } from './image';
+import { imageGenerator, renderImageFiles } from './image';
 import type { ImageGeneratorSchema } from './schema';
 
 /** Generates one image into a fresh tree and returns its Nix files (name → content). */
@@ -98,10 +100,10 @@ describeWithNix('image generator output, checked by Nix', (nix) => {
       }
       variants.push({
         flake, homeManager, release: '24.11', stateVersion: '23.11', hostPlatform: 'aarch64-linux', configurationName: "img-2'",
-        packages: 'htop,python3Packages.requests', homePackages: [], username: 'alice', hostName: 'lab "1"', timeZone: 'Europe/Berlin',
-        sshAuthorizedKeys: ['ssh-ed25519 AAAA a@b', 'ssh-rsa B ${x}'], isoBaseName: 'rescue', backend: 'nixos-generators', tags: 'a,b',
+        packages: 'htop,python3Packages.requests,map', homePackages: ['home-manager', 'username'], username: 'alice', hostName: 'lab-1',
+        timeZone: 'Europe/Berlin', sshAuthorizedKeys: ['ssh-ed25519 AAAA a@b', 'ssh-rsa B ${x} "q"'], isoBaseName: 'rescue', backend: 'nixos-generators', tags: 'a,b',
       });
-      variants.push({ flake, homeManager, release: '25.05', isoBaseName: 'x', packages: '', username: '_svc', sshAuthorizedKeys: ['k'] });
+      variants.push({ flake, homeManager, release: '25.05', isoBaseName: 'x', packages: '', username: '_svc', sshAuthorizedKeys: ['ssh-ed25519 AAAA k'] });
     }
     const files: [string, string][] = [];
     for (const [i, options] of variants.entries()) {
@@ -126,7 +128,11 @@ describeWithNix('image generator output, checked by Nix', (nix) => {
     expect(parsed.slice(names.length)).toEqual(parsed.slice(0, names.length));
   });
 
+  // The generator refuses most of these strings (hostName, timeZone and key checks);
+  // the templates and nixString are fuzzed directly, below that validation.
   it('fuzz: hostName, timeZone and sshAuthorizedKeys evaluate to the input, byte for byte', async () => {
+    const defaults = normalizeImageOptions({ directory: 'image' }, { workspaceRoot: '/ws' });
+    const render = (options: Partial<NormalizedImageOptions>) => renderImageFiles({ ...defaults, ...options });
     const seed = Number(process.env.NIXISO_FUZZ_SEED ?? 20240530);
     const next = random(seed);
     const cases = Array.from({ length: 1000 }, () => ({
@@ -139,7 +145,7 @@ describeWithNix('image generator output, checked by Nix', (nix) => {
     const root = tempDir('nixiso-fuzz-');
     const files: [string, string][] = [];
     for (const [i, options] of cases.entries()) {
-      files.push([`${i}/configuration.nix`, (await generate(options)).get('configuration.nix') as string]);
+      files.push([`${i}/configuration.nix`, render(options).get('configuration.nix') as string]);
     }
     writeAll(files, root);
     // Evaluates each generated module with stand-in arguments and reads the values back.
@@ -173,5 +179,59 @@ ${files.map(([path]) => `  ./${path}`).join('\n')}
         throw new Error(`fuzz case ${i} (seed ${seed}) differs:\n input ${JSON.stringify(input)}\n   nix ${JSON.stringify(output)}`);
       }
     }
+  });
+
+  it('NIX_BASE_ENV_NAMES are exactly the names of this Nix that win over `with`', () => {
+    const names = JSON.parse(
+      execFileSync(nix.nixInstantiate, [...nix.offlineArgs, '--eval', '--json', '-E', 'builtins.attrNames builtins'], { env: nix.env, encoding: 'utf8' }),
+    ) as string[];
+    const candidates = [...new Set([...names.filter((n) => !n.startsWith('__')), 'true', 'false', 'null', 'builtins'])];
+    const probe = `builtins.filter (n: n != null) [ ${candidates.map((n) => `(if (with { ${n} = "PKG"; }; ${n}) == "PKG" then null else "${n}")`).join(' ')} ]`;
+    const shadowing = JSON.parse(
+      execFileSync(nix.nixInstantiate, [...nix.offlineArgs, '--eval', '--strict', '--json', '-E', probe], { env: nix.env, encoding: 'utf8' }),
+    ) as string[];
+    // `break` came with later Nix versions; listed so that their base environment is covered too.
+    expect(new Set(shadowing)).toEqual(new Set([...NIX_BASE_ENV_NAMES].filter((n) => n !== 'break' || shadowing.includes('break'))));
+  });
+
+  describe('a package named like a binding of the generated file is the package', () => {
+    /** Evaluates the generated modules with the stand-in pkgs; each list element's pname, or what else it is. */
+    function packagesOf(files: Map<string, string>, flake: boolean): { system: string[]; home: string[] } {
+      const root = tempDir('nixiso-bindings-');
+      writeAll(files, root);
+      const what = 'p: if builtins.isAttrs p && p ? pname then p.pname else if builtins.isAttrs p && p ? nixosModules then "<the home-manager flake input>" else builtins.typeOf p';
+      writeFileSync(
+        join(root, 'eval.nix'),
+        `let
+  pkgs = import ${fixtures.nixpkgs} { system = "x86_64-linux"; };
+  what = ${what};
+  homeManagerInput = { nixosModules.home-manager = { }; };
+  configuration = import ./configuration.nix { inherit pkgs; modulesPath = "/modules"; };
+  home = import ./home.nix ({ inherit pkgs; } // (if ${flake} then { home-manager = homeManagerInput; } else { }));
+  user = home.home-manager.users.nixos { inherit pkgs; osConfig.system.stateVersion = "24.05"; };
+in {
+  system = map what configuration.environment.systemPackages;
+  home = map what user.home.packages;
+}
+`,
+      );
+      const json = execFileSync(nix.nixInstantiate, [...nix.offlineArgs, '--eval', '--strict', '--json', join(root, 'eval.nix')], {
+        env: nix.env,
+        encoding: 'utf8',
+      });
+      return JSON.parse(json);
+    }
+
+    it.each([false, true])('--packages/--homePackages home-manager (flake: %s)', async (flake) => {
+      const files = await generate({ flake, homeManager: true, packages: 'home-manager,git', homePackages: 'home-manager,jq' });
+      expect(files.get('home.nix')).toContain('        pkgs.home-manager\n');
+      expect(packagesOf(files, flake)).toEqual({ system: ['home-manager', 'git'], home: ['home-manager', 'jq'] });
+    });
+
+    it('negative control: written bare, home-manager in home.nix of a flake is the flake input', async () => {
+      const files = await generate({ flake: true, homeManager: true, homePackages: 'home-manager,jq' });
+      files.set('home.nix', (files.get('home.nix') as string).replace('pkgs.home-manager', 'home-manager'));
+      expect(packagesOf(files, true).home).toEqual(['<the home-manager flake input>', 'jq']);
+    });
   });
 });

@@ -294,16 +294,25 @@ describe('image generator', () => {
       expect(configuration()).not.toContain('users.users');
     });
 
-    it('hostName and timeZone, escaped', async () => {
-      await run({ hostName: 'lab-${x}"', timeZone: 'Europe/Berlin' });
-      expect(configuration()).toContain('  networking.hostName = "lab-\\${x}\\"";\n');
-      expect(configuration()).toContain('  time.timeZone = "Europe/Berlin";\n');
+    it('hostName and timeZone', async () => {
+      await run({ hostName: 'lab-1', timeZone: 'America/Argentina/Buenos_Aires' });
+      expect(configuration()).toContain('  networking.hostName = "lab-1";\n');
+      expect(configuration()).toContain('  time.timeZone = "America/Argentina/Buenos_Aires";\n');
+    });
+
+    it('a package named like a binding of the generated file is written pkgs.<name>, so that it means the package', async () => {
+      await run({ flake: true, homeManager: true, packages: 'modulesPath,git,toString', homePackages: 'home-manager,username,osConfig,jq' });
+      expect(configuration()).toContain('environment.systemPackages = with pkgs; [\n    pkgs.modulesPath\n    git\n    pkgs.toString\n  ];');
+      expect(read(tree, 'images/demo/home.nix')).toContain(
+        'home.packages = with pkgs; [\n        pkgs.home-manager\n        pkgs.username\n        pkgs.osConfig\n        jq\n      ];',
+      );
     });
 
     it('sshAuthorizedKeys: starts OpenSSH and puts the keys on the user', async () => {
       await run({ username: 'alice', sshAuthorizedKeys: ['ssh-ed25519 AAAA alice@lab', 'ssh-rsa BBBB "x"'] });
       const text = configuration();
       expect(text).toContain('services.openssh.enable = true;');
+      expect(text).not.toContain('\\n');
       expect(text).toContain('systemd.services.sshd.wantedBy = pkgs.lib.mkOverride 40 [ "multi-user.target" ];');
       expect(text).toContain('users.users.alice.openssh.authorizedKeys.keys = [\n    "ssh-ed25519 AAAA alice@lab"\n    "ssh-rsa BBBB \\"x\\""\n  ];');
     });
@@ -345,6 +354,15 @@ describe('image generator', () => {
       [{ directory: '../x' }, /--directory="..\/x"/],
       [{ directory: '/tmp/x' }, /--directory="\/tmp\/x"/],
       [{ username: 'Bob' }, /--username="Bob"/],
+      [{ hostName: 'lab.example.org' }, /--hostName="lab\.example\.org": is not a host name NixOS accepts \(networking\.hostName must be a DNS label/],
+      [{ hostName: 'lab "1"' }, /--hostName="lab \\"1\\"": is not a host name NixOS accepts/],
+      [{ hostName: 'lab-${x}"' }, /--hostName="lab-\$\{x\}\\"": is not a host name NixOS accepts/],
+      [{ timeZone: 'Central European Time' }, /--timeZone="Central European Time": is not a tz database name .*stricter tz shape/],
+      [{ sshAuthorizedKeys: ['ssh-ed25519 AAAA a\nssh-ed25519 BBBB b'] }, /--sshAuthorizedKeys="ssh-ed25519 AAAA a\\nssh-ed25519 BBBB b": an SSH key is one line/],
+      [{ sshAuthorizedKeys: 'ssh-dss AAAA old' }, /--sshAuthorizedKeys="ssh-dss AAAA old": unknown key type "ssh-dss"/],
+      [{ release: '24.11', stateVersion: '25.05' }, /--stateVersion="25\.05": is newer than --release 24\.11/],
+      [{ stateVersion: '24.00' }, /--stateVersion="24\.00": must be a NixOS release number YY\.MM/],
+      [{ homePackages: 'jq,python3Packages.' }, /--homePackages="python3Packages\.": is not a Nix attribute path in pkgs/],
     ])('%j', async (options, message) => {
       const before = snapshot(tree);
       await expect(run(options)).rejects.toThrow(message);

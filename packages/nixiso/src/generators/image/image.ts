@@ -14,7 +14,7 @@ import {
 import { FsTree } from 'nx/src/generators/tree';
 import { flakeLockCommand } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
-import { nixAttrName, nixString } from '../../nix/escape';
+import { nixAttrName, nixString, withPkgsAttrPath } from '../../nix/escape';
 import { flakePathRef } from '../../nix/flake-ref';
 import { IMAGE_DEFAULTS, normalizeImageOptions, type NormalizedImageOptions } from '../../nix/normalize-image-options';
 import { homeManagerUrl, nixpkgsUrl, PROFILE_MODULES, type Release } from '../../nix/releases';
@@ -31,6 +31,17 @@ function isoName(option: Release['isoNaming'], baseName: string) {
       : 'The ISO file is result/iso/<base name>-<NixOS label>-<system>.iso.';
   return { option, value: nixString(baseName), fileName };
 }
+
+/**
+ * The names the templates bind lexically where a `with pkgs;` list stands:
+ * configuration.nix's arguments (plus the module arguments a user adds there
+ * first), and in home.nix the arguments of the file (home-manager in flakes),
+ * the `username` let binding and the home-manager user module's arguments.
+ * A package of the same name is written pkgs.<name>.
+ */
+export const TEMPLATE_BINDINGS: ReadonlySet<string> = new Set([
+  'pkgs', 'modulesPath', 'lib', 'config', 'options', 'home-manager', 'username', 'osConfig',
+]);
 
 /**
  * Everything the templates print, already Nix source: user strings went
@@ -53,8 +64,8 @@ export function templateValues(options: NormalizedImageOptions) {
       isDefault: options.username === IMAGE_DEFAULTS.username,
     },
     sshKeys: options.sshAuthorizedKeys.map((key) => nixString(key)),
-    packages: options.packages,
-    homePackages: options.homePackages,
+    packages: options.packages.map((path) => withPkgsAttrPath(path, TEMPLATE_BINDINGS)),
+    homePackages: options.homePackages.map((path) => withPkgsAttrPath(path, TEMPLATE_BINDINGS)),
     nixpkgsUrl: nixString(nixpkgsUrl(options.release)),
     homeManagerUrl: nixString(homeManagerUrl(options.release)),
     configurationName: nixAttrName(options.configurationName),
