@@ -82,6 +82,13 @@ describeWithNix('images build offline against tools/nix-fixtures', (nix) => {
     expect(description.homeManager?.users.alice).toMatchObject({ packages: ['ripgrep'], homeDirectory: '/home/alice' });
   });
 
+  it.each([false, true])('a package named like a binding of the generated files is the package in the ISO (flake: %s)', async (flake) => {
+    const dir = await generated({ directory: 'image', flake, homeManager: true, release: '24.05', packages: 'home-manager,git', homePackages: 'home-manager,jq' });
+    const { description } = build(nix, dir, flake);
+    expect(description.systemPackages).toEqual(expect.arrayContaining(['home-manager', 'git']));
+    expect(description.homeManager?.users.nixos).toMatchObject({ packages: ['home-manager', 'jq'] });
+  });
+
   it.each([
     ['24.11', false],
     ['25.05', false],
