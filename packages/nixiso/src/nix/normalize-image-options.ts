@@ -177,7 +177,7 @@ export function normalizeImageOptions(schema: ImageGeneratorSchema, context: Nor
       problem(
         'stateVersion',
         stateVersion,
-        `is newer than --release ${release.id}, whose newest stateVersion is ${release.stateVersion}; ` +
+        `is newer than the image's release, ${release.id} (--release), whose newest stateVersion is ${release.stateVersion}; ` +
           'system.stateVersion names a release the system was first installed with, so it cannot be a later one',
       ),
     );
