@@ -9,7 +9,10 @@ export type BackendId = (typeof BACKENDS)[number];
 
 export interface Format {
   id: string;
-  /** File extension of the image file the format produces. */
+  /**
+   * File extension of the image file the format produces; empty for an
+   * image variant outside this table, whose file is the output's largest.
+   */
   extension: string;
   /**
    * Attribute under `config.system.build` for the plain Nix backend:
@@ -39,6 +42,43 @@ export const FORMATS: readonly Format[] = [
 
 export function findFormat(id: string): Format | undefined {
   return FORMATS.find((f) => f.id === id);
+}
+
+/** What a variant name may be: a plain Nix attribute name, as nixos-rebuild splices it into an attribute path. */
+const VARIANT_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
+
+/**
+ * The format option `id` names for a backend, or an error message. FORMATS
+ * holds every backend's names; `build-image` also takes any other image
+ * variant the configuration declares (`image.modules.<name>`): only
+ * nixos-rebuild, which evaluates `config.system.build.images`, knows which
+ * exist, and it fails listing them.
+ */
+export function formatFor(id: string, backend: BackendId): Format | { error: string } {
+  const known = findFormat(id);
+  if (known) return known;
+  if (backend === 'build-image' && VARIANT_NAME.test(id)) return { id, extension: '', variant: id };
+  const expected = `expected one of ${FORMATS.map((f) => f.id).join(', ')}`;
+  return {
+    error:
+      backend === 'build-image'
+        ? `option "format": "${id}" is neither a format (${expected}) nor an image variant name (letters, digits, _, ' and -)`
+        : `option "format": unknown format "${id}" (${expected}; ` +
+          'backend "build-image" also builds any other variant the configuration declares in image.modules)',
+  };
+}
+
+/**
+ * nixos-generators' own deprecation note (its format module's warning) for
+ * an image whose release has `nixos-rebuild build-image`, or undefined.
+ */
+export function generatorsDeprecationNote(release: Release | undefined): string | undefined {
+  if (!release?.hasImageVariants) return undefined;
+  return (
+    `nixos-generators is deprecated, since it has been upstreamed into nixpkgs as of NixOS 25.05 ` +
+    `(this image targets NixOS ${release.id}). See https://nixos.org/manual/nixos/stable/#sec-image-nixos-rebuild-build-image; ` +
+    'set backend: "build-image" to build the same image with nixos-rebuild build-image --image-variant <variant>'
+  );
 }
 
 /**

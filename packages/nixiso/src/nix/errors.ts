@@ -30,3 +30,20 @@ export function parseNixFailure(stderr: string): NixFailure {
   const errorLines = start >= 0 ? lines.slice(start).filter((l) => l.trim() !== '') : [];
   return { failedDerivation, errorLines, missingPaths };
 }
+
+const VARIANT_REFUSAL = /supported image variants via --image-variant:/i;
+
+/**
+ * The variants `nixos-rebuild build-image` listed when it refused the one
+ * asked for, or undefined when it failed otherwise. nixos-rebuild.sh prints
+ * the names on stdout, one a line, after its message on stderr;
+ * nixos-rebuild-ng prints `- <name>` lines after the message on stderr.
+ */
+export function refusedImageVariants(stdout: string, stderr: string): string[] | undefined {
+  const lines = stderr.split('\n');
+  const at = lines.findIndex((l) => VARIANT_REFUSAL.test(l));
+  if (at < 0) return undefined;
+  const listed = lines.slice(at + 1).map((l) => /^\s*- (\S+)\s*$/.exec(l)?.[1]).filter((v): v is string => !!v);
+  if (listed.length) return listed;
+  return stdout.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('/'));
+}
