@@ -7,7 +7,7 @@ import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
 import { logger } from '../nx-runtime';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { BACKENDS, type BackendId, FORMATS, findFormat } from '../nix/backends';
+import { BACKENDS, type BackendId, formatFor } from '../nix/backends';
 import {
   type BuildRequest,
   commandLine,
@@ -108,12 +108,8 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
   if (!BACKENDS.includes(backend)) {
     throw new NixisoError(`option "backend": unknown backend "${backend}" (expected one of ${BACKENDS.join(', ')})`);
   }
-  const format = findFormat(options.format ?? 'iso');
-  if (!format) {
-    throw new NixisoError(
-      `option "format": unknown format "${options.format}" (expected one of ${FORMATS.map((f) => f.id).join(', ')})`,
-    );
-  }
+  const format = formatFor(options.format ?? 'iso', backend);
+  if ('error' in format) throw new NixisoError(format.error);
 
   const flake = existsSync(join(absRoot, 'flake.nix'));
   const configurationFile = join(absRoot, 'configuration.nix');

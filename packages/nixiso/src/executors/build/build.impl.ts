@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   createReadStream,
+  lstatSync,
   mkdirSync,
   readdirSync,
   realpathSync,
@@ -12,8 +13,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { generatorsDeprecationNote } from '../../nix/backends';
 import { buildCommand, commandLine, usesJsonLog } from '../../nix/command';
-import { parseNixFailure } from '../../nix/errors';
+import { parseNixFailure, refusedImageVariants } from '../../nix/errors';
 import { type BuildProgress, buildCounts, plainErrorText, substitutionCounts } from '../../nix/log';
 import { createProgressReporter, failureSummary, interruptedSummary } from '../../nix/progress';
 import {
@@ -36,7 +38,10 @@ import { assertTracked, checkFlakeLock, executorResult, NixisoError, requireNix,
 import { buildMachineWarning } from './build-machine';
 import type { BuildExecutorSchema } from './schema';
 
-/** Image files under an out path, largest first (an ISO output also holds small metadata files). */
+/**
+ * Image files under an out path, largest first (an ISO output also holds
+ * small metadata files); every file when the extension is unknown ('').
+ */
 export function findImageFiles(outPath: string, extension: string): string[] {
   const found: { path: string; size: number }[] = [];
   const walk = (dir: string) => {
@@ -103,6 +108,8 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   } catch (e) {
     throw new NixisoError((e as Error).message);
   }
+  const deprecation = request.backend === 'nixos-generators' ? generatorsDeprecationNote(request.release) : undefined;
+  if (deprecation) logger.warn(`nixiso: warning: ${deprecation}`);
   const machineWarning = await buildMachineWarning(target);
   if (machineWarning) logger.warn(`nixiso: warning: ${machineWarning}`);
   // A stale manifest must never describe this build, whatever happens next.
@@ -121,6 +128,8 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
     throw new NixisoError(`interrupted by ${result.interruptedBy}; the Nix build was stopped${done}`);
   }
   if (result.exitCode !== 0) {
+    const variants = request.backend === 'build-image' ? refusedImageVariants(result.stdout, result.stderr) : undefined;
+    if (variants) throw new NixisoError(unknownVariantMessage(request.format.variant ?? request.format.id, variants, target.projectRoot));
     // A flake is evaluated from its store copy: of the git work tree, or of the image directory.
     const localSource = target.flake ? (target.gitRoot ?? target.absRoot) : undefined;
     throw new NixisoError(
@@ -136,9 +145,10 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   const storePath = storePathOf(outPath);
   if (!storePath) throw new NixisoError(`Nix printed ${outPath}, which is not in the Nix store`);
   if (request.backend !== 'nix') await relink(request.outLink, storePath, target, options.outLink);
+  if (request.backend === 'build-image') removeResultLink(join(target.absRoot, 'result'), storePath);
 
   const images = findImageFiles(outPath, request.format.extension);
-  if (!images.length) throw new NixisoError(`no ${request.format.extension} file in ${outPath}`);
+  if (!images.length) throw new NixisoError(`no ${request.format.extension || 'image'} file in ${outPath}`);
   const imagePath = images[0];
   const [sha256, drvPath] = await Promise.all([sha256File(imagePath), built.drvPath ?? deriverOf(storePath, target.absRoot)]);
 
@@ -178,6 +188,14 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   return manifest;
 }
 
+function unknownVariantMessage(variant: string, declared: string[], projectRoot: string): string {
+  return (
+    `option "format": the configuration of ${projectRoot} declares no image variant "${variant}" ` +
+    `(nixos-rebuild build-image --image-variant ${variant} refused it); it declares: ${declared.join(', ')}. ` +
+    `Set format to one of them, or declare image.modules.${variant} in the configuration`
+  );
+}
+
 /** Nix's JSON log rendered on stderr while it runs: one updating line on a terminal, plain lines in CI logs. */
 function showProgress(printBuildLogs: boolean) {
   const reporter = createProgressReporter({
@@ -202,6 +220,19 @@ async function deriverOf(storePath: string, cwd: string): Promise<string | undef
   const r = await capture({ command: 'nix-store', args: ['--query', '--deriver', storePath] }, cwd);
   const drv = r.stdout.trim();
   return r.exitCode === 0 && drv.endsWith('.drv') ? drv : undefined;
+}
+
+/**
+ * nixos-rebuild leaves ./result in the directory it runs in, the image's:
+ * an untracked file there would fail the next flake build and change the
+ * project's hash. The out-link replaces it; a link to anything else stays.
+ */
+function removeResultLink(link: string, storePath: string): void {
+  try {
+    if (lstatSync(link).isSymbolicLink() && realpathSync(link) === storePath) rmSync(link);
+  } catch {
+    // No ./result, or a dangling one that is not ours.
+  }
 }
 
 function realpathIfLink(path: string): string | undefined {
