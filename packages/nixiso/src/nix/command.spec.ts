@@ -161,6 +161,12 @@ describe('build-image backend', () => {
     );
   });
 
+  it('asks for another system with --option system, as nixos-rebuild takes no --system', () => {
+    const args = buildCommand({ ...flake, backend: 'build-image', release: findRelease('25.05'), system: 'aarch64-linux' }).args;
+    expect(args).not.toContain('--system');
+    expect(args.join(' ')).toContain('--option system aarch64-linux');
+  });
+
   it('refuses releases before 25.05 with a clear message', () => {
     expect(() => buildCommand({ ...flake, backend: 'build-image', release: findRelease('24.11') })).toThrow(
       /backend "build-image" needs NixOS ≥ 25.05 .* targets NixOS 24.11/,

@@ -249,7 +249,8 @@ export function buildImageCommand(req: BuildRequest): Command {
   } else {
     args.push('-I', `nixos-config=${req.source.configurationFile}`);
   }
-  args.push(...includeArgs(req), ...commonTail(req));
+  // nixos-rebuild has no --system (it rejects unknown options): the Nix setting does the same.
+  args.push(...includeArgs(req), ...commonTail(req, 'legacy'));
   return { command: 'nixos-rebuild', args };
 }
 
