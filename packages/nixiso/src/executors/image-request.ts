@@ -78,9 +78,11 @@ export interface ImageTarget {
 }
 
 function releaseOf(options: BuildExecutorSchema, absRoot: string): Release | undefined {
-  if (options.release) {
-    const release = findRelease(options.release);
-    if (!release) throw new NixisoError(`option "release": unknown NixOS release "${options.release}"`);
+  if (options.release !== undefined && options.release !== '') {
+    // `--release=25.05` on the command line arrives as the number 25.05.
+    const id = String(options.release);
+    const release = findRelease(id);
+    if (!release) throw new NixisoError(`option "release": unknown NixOS release "${id}"`);
     return release;
   }
   const flakeFile = join(absRoot, 'flake.nix');

@@ -17,7 +17,8 @@ export interface BuildExecutorSchema {
   showTrace?: boolean;
   printBuildLogs?: boolean;
   copyTo?: string;
-  release?: string;
+  /** A string; a number when given on the command line (`--release=25.05`). */
+  release?: string | number;
   /** A missing or outdated flake.lock: `require` fails, `warn` builds with floating inputs, `auto` is `require` when CI=true. */
   lockFile?: LockFileOption;
   nixosGenerate?: string;
