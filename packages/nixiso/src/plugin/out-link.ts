@@ -5,7 +5,8 @@
  * a readlink each, and run.ts (execa) is loaded only when a link must be
  * (re)registered.
  */
-import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { addRootCommand, indirectRootPath, nixStateDirOf } from '../nix/gc-root';
 
@@ -88,4 +89,15 @@ export async function rootOutLink(
       `${outLink} could not be registered as a Nix GC root (${why}), so garbage collection may delete ${storePath}; ` +
       `register it with \`nix-store --add-root ${resolve(outLink)} --realise ${storePath}\``,
   };
+}
+
+/** The sha256 of the image file an out-link leads to (the manifest's `sha256`), streamed. */
+export function sha256File(path: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => done(hash.digest('hex')))
+      .on('error', fail);
+  });
 }

@@ -12,7 +12,6 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { sha256File } from '../executors/build/build.impl';
 import {
   binaryCacheProblems,
   type BinaryCacheConfig,
@@ -22,7 +21,7 @@ import {
 } from '../nix/binary-cache';
 import { type BuildManifest, InvalidManifestError, manifestJson, type ManifestScope, storeDirOf, type ValidManifest, validManifest } from '../nix/manifest';
 import { capture, findExecutable } from '../nix/run';
-import { assertInsideDist, rootOutLink } from './out-link';
+import { assertInsideDist, rootOutLink, sha256File } from './out-link';
 
 /** 'rooted': the image and its link were in place, but Nix did not have the link as a GC root. */
 export type RestoreAction = 'present' | 'rooted' | 'relinked' | 'substituted' | 'rebuilt';

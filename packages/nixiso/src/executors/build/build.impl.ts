@@ -1,9 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { logger } from '../../nx-runtime';
-import { createHash } from 'node:crypto';
 import {
   copyFileSync,
-  createReadStream,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -32,7 +30,7 @@ import {
   storeDirOf,
   storePathOf,
 } from '../../nix/manifest';
-import { rootOutLink } from '../../plugin/out-link';
+import { rootOutLink, sha256File } from '../../plugin/out-link';
 import { capture, runCommand } from '../../nix/run';
 import { assertTracked, checkFlakeLock, executorResult, NixisoError, requireNix, resolveImageTarget } from '../image-request';
 import { buildMachineWarning } from './build-machine';
@@ -54,16 +52,6 @@ export function findImageFiles(outPath: string, extension: string): string[] {
   if (statSync(outPath).isDirectory()) walk(outPath);
   else found.push({ path: outPath, size: statSync(outPath).size });
   return found.sort((a, b) => b.size - a.size).map((f) => f.path);
-}
-
-export function sha256File(path: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => done(hash.digest('hex')))
-      .on('error', fail);
-  });
 }
 
 async function nixVersion(cwd: string): Promise<string> {
