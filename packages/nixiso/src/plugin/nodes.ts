@@ -41,25 +41,32 @@ function readSource(path: string): string | undefined {
   }
 }
 
-/** project.json's `metadata.nixiso.image`: true or false opts a flake or configuration in or out. */
-function imageOptIn(root: string, workspaceRoot: string): boolean | undefined {
-  const path = join(workspaceRoot, root, 'project.json');
-  if (!existsSync(path)) return undefined;
+type ProjectJson = { name?: unknown; targets?: Record<string, unknown>; metadata?: { nixiso?: { image?: unknown } } };
+
+/** The image directory's project.json, read once; undefined when there is none (Nx reports an unreadable one itself). */
+function readProjectJson(root: string, workspaceRoot: string): ProjectJson | undefined {
+  const text = readSource(join(workspaceRoot, root, 'project.json'));
+  if (text === undefined) return undefined;
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8'))?.metadata?.nixiso?.image;
-    return typeof value === 'boolean' ? value : undefined;
+    return JSON.parse(text) ?? undefined;
   } catch {
     return undefined;
   }
 }
 
-function projectName(root: string, workspaceRoot: string): string {
-  for (const manifest of ['project.json', 'package.json']) {
-    const path = join(workspaceRoot, root, manifest);
-    if (existsSync(path)) {
-      const name = JSON.parse(readFileSync(path, 'utf8')).name;
-      if (typeof name === 'string' && name) return name;
-    }
+/** project.json's `metadata.nixiso.image`: true or false opts a flake or configuration in or out. */
+function imageOptIn(projectJson: ProjectJson | undefined): boolean | undefined {
+  const value = projectJson?.metadata?.nixiso?.image;
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+/** The project's name as Nx gives it: project.json's, else package.json's, else the directory's. */
+function projectName(root: string, workspaceRoot: string, projectJson: ProjectJson | undefined): string {
+  if (typeof projectJson?.name === 'string' && projectJson.name) return projectJson.name;
+  const packageJson = readSource(join(workspaceRoot, root, 'package.json'));
+  if (packageJson !== undefined) {
+    const name = JSON.parse(packageJson).name;
+    if (typeof name === 'string' && name) return name;
   }
   return basename(root) || 'image';
 }
@@ -257,33 +264,24 @@ function configurationNames(targets: readonly unknown[]): string[] {
 
 /**
  * The target configurations that may set nixPath / overrideInputs for an
- * image's build (and eval, unless `buildOnly`): nx.json's targetDefaults by
- * target name and by executor, and the project's project.json.
+ * image's build and for its eval: nx.json's targetDefaults by target name
+ * and by executor, and the project's project.json.
  */
 function configuredTargets(
-  root: string,
+  projectJson: ProjectJson | undefined,
   options: Required<NixisoPluginOptions>,
   context: CreateNodesContextV2,
-  buildOnly = false,
-): unknown[] {
-  const names = buildOnly ? [options.buildTargetName] : [options.buildTargetName, options.evalTargetName];
-  const defaults = context.nxJsonConfiguration.targetDefaults ?? {};
-  const executors = buildOnly ? [`${PLUGIN_NAME}:build`] : [`${PLUGIN_NAME}:build`, `${PLUGIN_NAME}:eval`];
-  const fromDefaults = [...names, ...executors].flatMap((key) => {
-    const value = (defaults as Record<string, unknown>)[key];
-    return Array.isArray(value) ? value : value ? [value] : [];
-  });
-  let fromProject: unknown[] = [];
-  const projectJson = join(context.workspaceRoot, root, 'project.json');
-  if (existsSync(projectJson)) {
-    try {
-      const targets = JSON.parse(readFileSync(projectJson, 'utf8')).targets ?? {};
-      fromProject = names.map((name) => targets[name]);
-    } catch {
-      // Nx reports an unreadable project.json itself.
-    }
-  }
-  return [...fromDefaults, ...fromProject];
+): { build: unknown[]; eval: unknown[] } {
+  const defaults = (context.nxJsonConfiguration.targetDefaults ?? {}) as Record<string, unknown>;
+  const targets = projectJson?.targets ?? {};
+  const of = (name: string, executor: string): unknown[] => [
+    ...[name, executor].flatMap((key) => {
+      const value = defaults[key];
+      return Array.isArray(value) ? value : value ? [value] : [];
+    }),
+    targets[name],
+  ];
+  return { build: of(options.buildTargetName, `${PLUGIN_NAME}:build`), eval: of(options.evalTargetName, `${PLUGIN_NAME}:eval`) };
 }
 
 async function createNodesInternal(
@@ -294,16 +292,18 @@ async function createNodesInternal(
   const root = dirname(file);
   const absolute = join(context.workspaceRoot, file);
   const content = readFileSync(absolute, 'utf8');
-  const kind = imageKindOf(absolute, content, readSource, imageOptIn(root, context.workspaceRoot));
+  const projectJson = readProjectJson(root, context.workspaceRoot);
+  const kind = imageKindOf(absolute, content, readSource, imageOptIn(projectJson));
   if (!kind) return {};
   // A flake image also has a configuration.nix: the flake.nix wins.
   if (kind === 'channel' && existsSync(join(context.workspaceRoot, root, 'flake.nix'))) return {};
   const normalized = normalizeOptions(options);
   const workspaceRoot = posix.resolve(context.workspaceRoot);
+  const configured = configuredTargets(projectJson, normalized, context);
   const model: ImageInputModel = {
     kind,
     reads: imageReads(workspaceRoot, root),
-    localSources: localSourcesOf(configuredTargets(root, normalized, context), workspaceRoot),
+    localSources: localSourcesOf([...configured.build, ...configured.eval], workspaceRoot),
   };
   const nixiso: Record<string, unknown> = {
     kind,
@@ -322,14 +322,14 @@ async function createNodesInternal(
   return {
     projects: {
       [root]: {
-        name: projectName(root, context.workspaceRoot),
+        name: projectName(root, context.workspaceRoot, projectJson),
         root,
         projectType: 'application' as const,
         targets: imageTargets(
           kind,
           normalized,
           imageInputs(model, normalized.extraInputs),
-          configurationNames(configuredTargets(root, normalized, context, true)),
+          configurationNames(configured.build),
           configurationName && configurationName !== 'liveImage' ? { configurationName } : {},
         ),
         metadata: { nixiso },
