@@ -43,18 +43,18 @@ export function findExecutable(name: string, pathValue = process.env.PATH ?? '')
 
 const KILL_GRACE_MS = 5000;
 
+/**
+ * Options of every long child: in its own process group (detached), so that
+ * stopping it stops Nix's or QEMU's children too; never rejecting, the
+ * caller reads the exit code; `env` replaces the environment when given.
+ */
+function ownProcessGroup(options: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  return { cwd: options.cwd, env: options.env, extendEnv: options.env === undefined, reject: false, detached: true } as const;
+}
+
 export async function runCommand(cmd: Command, options: RunOptions): Promise<RunResult> {
   const { onStderrLine } = options;
-  const child = execa(cmd.command, cmd.args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: options.env === undefined,
-    reject: false,
-    detached: true,
-    stdin: 'ignore',
-    all: false,
-    buffer: !onStderrLine,
-  });
+  const child = execa(cmd.command, cmd.args, { ...ownProcessGroup(options), stdin: 'ignore', all: false, buffer: !onStderrLine });
   let stdout = '';
   let streamsDone: Promise<unknown> = Promise.resolve();
   if (onStderrLine) {
@@ -150,15 +150,7 @@ export interface InteractiveProcess {
  * in its own process group like runCommand, stopped with us on SIGINT/SIGTERM.
  */
 export function startInteractive(cmd: Command, options: InteractiveOptions): InteractiveProcess {
-  const child = execa(cmd.command, cmd.args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: options.env === undefined,
-    reject: false,
-    detached: true,
-    stdin: 'pipe',
-    buffer: false,
-  });
+  const child = execa(cmd.command, cmd.args, { ...ownProcessGroup(options), stdin: 'pipe', buffer: false });
   let exited = false;
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => options.onStdout(chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (options.onStderr ? options.onStderr(chunk) : process.stderr.write(chunk)));
