@@ -6,10 +6,10 @@
  * 25.11 and its values are read back from /nixiso.json; wrong types fail with
  * NixOS's wording and name the option; undeclared neighbours do not exist.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithNix, fixtures, isCI, tempDir, type NixTools } from '@nixiso/testing';
+import { channelBuild, expectOk, flakeBuild, isoOf, run } from './nix-run';
 import {
   bootPrerequisitesMessage,
   bootQemu,
@@ -126,12 +126,6 @@ function write(files: Record<string, string>): string {
   return dir;
 }
 
-interface Run { status: number; stdout: string; stderr: string }
-function run(nix: NixTools, command: string, args: string[], cwd: string): Run {
-  const r = spawnSync(command, args, { cwd, env: nix.env, encoding: 'utf8', maxBuffer: 1 << 26 });
-  return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
-}
-
 const channelArgs = (dir: string, nixpkgs: string) => [
   '<nixpkgs/nixos>',
   '-I', `nixos-config=${join(dir, 'configuration.nix')}`,
@@ -139,34 +133,11 @@ const channelArgs = (dir: string, nixpkgs: string) => [
   '-I', `home-manager=${fixtures.homeManager}`,
 ];
 
-function channelBuild(nix: NixTools, dir: string, nixpkgs = fixtures.nixpkgs): Run {
-  return run(nix, nix.nixBuild, [...channelArgs(dir, nixpkgs), '-A', 'config.system.build.isoImage', ...nix.offlineArgs, '-o', join(dir, 'result')], dir);
-}
-
-function flakeBuild(nix: NixTools, dir: string): Run {
-  return run(nix, nix.nix, [
-    'build', `${dir}#nixosConfigurations.liveImage.config.system.build.isoImage`,
-    '--override-input', 'nixpkgs', `path:${fixtures.nixpkgs}`,
-    ...nix.flakeArgs, ...nix.offlineArgs, '-o', join(dir, 'result'),
-  ], dir);
-}
-
 /** The ISO derivation's path: what a change to the configuration must change. */
 function isoDrvPath(nix: NixTools, dir: string): string {
   const r = run(nix, 'nix-instantiate', [...channelArgs(dir, fixtures.nixpkgs), '-A', 'config.system.build.isoImage', ...nix.offlineArgs], dir);
   expectOk(r);
   return r.stdout.trim();
-}
-
-function expectOk(r: Run): void {
-  if (r.status !== 0) throw new Error(`Nix failed (${r.status}):\n${r.stderr}`);
-}
-
-function isoOf(dir: string): string {
-  const isoDir = join(dir, 'result', 'iso');
-  const files = readdirSync(isoDir).filter((f) => f.endsWith('.iso'));
-  expect(files).toHaveLength(1);
-  return join(isoDir, files[0]);
 }
 
 describeWithNix('live-image options (NixOS names, types, defaults)', (nix) => {
@@ -181,7 +152,7 @@ describeWithNix('live-image options (NixOS names, types, defaults)', (nix) => {
   ])('an ordinary live configuration, $release (flake: $flake)', ({ release, flake }) => {
     it('builds, and /nixiso.json and the boot entry hold its values', () => {
       const dir = write(flake ? { 'configuration.nix': LIVE, 'flake.nix': FLAKE } : { 'configuration.nix': LIVE });
-      expectOk(flake ? flakeBuild(nix, dir) : channelBuild(nix, dir, nixpkgsForRelease(release)));
+      expectOk(flake ? flakeBuild(nix, dir) : channelBuild(nix, dir, { nixpkgs: nixpkgsForRelease(release) }));
       const iso = isoOf(dir);
       const d = readIsoDescription(iso);
 
