@@ -3,5 +3,11 @@ export interface CiGeneratorSchema {
   name?: string;
   mainBranch?: string;
   uploadImages?: boolean;
+  imagesDir?: string;
+  nodeVersion?: 22 | 24 | '22' | '24';
+  nixStoreCache?: boolean;
+  timeoutMinutes?: number;
+  retentionDays?: number;
+  stage?: string;
   skipFormat?: boolean;
 }
