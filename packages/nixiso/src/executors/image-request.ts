@@ -31,33 +31,12 @@ import {
   lockRequiredMessage,
 } from '../nix/flake-lock';
 import { flakePathRef } from '../nix/flake-ref';
-import { findRelease, releaseFromNixpkgsUrl, type Release } from '../nix/releases';
+import { findRelease, flakeNixpkgsRelease, type Release } from '../nix/releases';
 import { capture, findExecutable } from '../nix/run';
 import type { BuildExecutorSchema } from './build/schema';
 import { overriddenTargetWarningFor } from '../plugin/target-defaults';
-
-/** An error the user can act on; executors print its message and fail. */
-export class NixisoError extends Error {}
-
-/**
- * Runs an executor's work: a NixisoError becomes its message and a failed
- * result; anything else is a bug and propagates with its stack.
- */
-export async function executorResult(work: () => Promise<void>): Promise<{ success: boolean }> {
-  try {
-    await work();
-    return { success: true };
-  } catch (e) {
-    if (e instanceof NixisoError) {
-      logger.error(`nixiso: ${e.message}`);
-      return { success: false };
-    }
-    throw e;
-  }
-}
-
-export const NIX_MISSING =
-  'nix not found on PATH; install Nix (https://nixos.org/download) or, on Debian/Ubuntu, `apt-get install nix-bin`';
+import { NIX_MISSING, NixisoError } from './executor-result';
+import { imageOutputDir } from './image-output';
 
 export interface ImageTarget {
   projectName: string;
@@ -72,7 +51,7 @@ export interface ImageTarget {
   lockFile: LockFilePolicy;
   /** The command that creates or updates flake.lock: the project's inferred lock target. */
   lockCommand: string;
-  /** dist/<projectRoot>: manifest.json and the default out-link live here. */
+  /** Option outputPath, by default dist/<projectRoot>: manifest.json and the default out-link live here. */
   distDir: string;
   manifestPath: string;
 }
@@ -87,8 +66,7 @@ function releaseOf(options: BuildExecutorSchema, absRoot: string): Release | und
   }
   const flakeFile = join(absRoot, 'flake.nix');
   if (!existsSync(flakeFile)) return undefined;
-  const match = /nixpkgs[^\n]*url\s*=\s*"([^"]+)"/.exec(readFileSync(flakeFile, 'utf8'));
-  return match ? releaseFromNixpkgsUrl(match[1]) : undefined;
+  return flakeNixpkgsRelease(readFileSync(flakeFile, 'utf8'));
 }
 
 async function gitRootOf(dir: string): Promise<string | undefined> {
@@ -131,7 +109,7 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
       }
     : { kind: 'channel', configurationFile };
 
-  const distDir = join(workspaceRoot, 'dist', projectRoot);
+  const distDir = imageOutputDir(options.outputPath, workspaceRoot, projectRoot);
   const request: BuildRequest = {
     backend,
     source,

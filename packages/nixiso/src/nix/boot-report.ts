@@ -6,6 +6,9 @@
 import type { Accel } from './qemu';
 import type { CheckOutput, FailedUnit, SerialState } from './serial';
 
+/** The report boot-test writes beside the build's manifest.json: the boot test's cached output. */
+export const BOOT_REPORT_FILE = 'boot-test.json';
+
 export interface BootCheck {
   /** The command typed into the autologin shell. */
   run: string;

@@ -101,8 +101,11 @@ export function imageKindOf(file: string, content: string, read: ReadSource, opt
 /** One `nixosConfigurations.<name> = …;` entry of a flake: its name and where its value lies in the source. */
 export interface ConfigurationEntry {
   name: string;
+  /** The value: from after the `=` to its `;` (the offset of the `;`). */
   start: number;
   end: number;
+  /** How it is written: `nixosConfigurations.<name> = …;` or as an attribute of `nixosConfigurations = { … };`. */
+  form: 'dotted' | 'set';
 }
 
 const IDENT = /[A-Za-z_][A-Za-z0-9_'-]*/y;
@@ -164,7 +167,7 @@ export function configurationEntries(code: string, source: string): Configuratio
       i = skipSpace(named.end);
       if (code[i] !== '=') continue;
       const start = i + 1;
-      entries.push({ name: named.name, start, end: valueEnd(start) });
+      entries.push({ name: named.name, start, end: valueEnd(start), form: 'dotted' });
     } else if (code[i] === '=') {
       i = skipSpace(i + 1);
       if (code[i] !== '{') continue;
@@ -177,7 +180,7 @@ export function configurationEntries(code: string, source: string): Configuratio
         if (code[k] !== '=') break;
         const start = k + 1;
         const end = valueEnd(start);
-        entries.push({ name: named.name, start, end });
+        entries.push({ name: named.name, start, end, form: 'set' });
         k = end + 1;
         j = skipSpace(k);
       }
@@ -199,4 +202,12 @@ export function imageConfigurations(flakeFile: string, source: string, read: Rea
       return reachesImageModule(flakeFile, slice, read);
     })
     .map((e) => e.name);
+}
+
+/**
+ * A target-name and directory-safe form of a configuration name (Nx splits
+ * task ids at `:`; a Nix path literal cannot hold `'`); the configuration itself is passed as it is.
+ */
+export function configurationSlug(configuration: string): string {
+  return configuration.replace(/[^A-Za-z0-9._-]/g, '-');
 }

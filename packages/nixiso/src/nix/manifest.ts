@@ -119,6 +119,21 @@ export function outputPathProblem(value: unknown, scope: ManifestScope): string 
   return undefined;
 }
 
+/**
+ * Why `value` (option outputPath, relative to the workspace root) is not
+ * `dist/<projectRoot>` or a directory inside it, or undefined when it is:
+ * manifest.json, image.json and the out-link live there, inside what Nx
+ * caches and restores for the image.
+ */
+export function outputDirProblem(value: unknown, scope: ManifestScope): string | undefined {
+  if (typeof value !== 'string' || !value) return 'is not a path';
+  const inside = posix.relative(posix.resolve(scope.workspaceRoot, 'dist', scope.projectRoot), posix.resolve(scope.workspaceRoot, value));
+  if (inside === '..' || inside.startsWith('../')) {
+    return `is outside ${distRel(scope)}, the directory Nx caches and restores for the image`;
+  }
+  return undefined;
+}
+
 function distRel(scope: ManifestScope): string {
   return posix.join('dist', scope.projectRoot);
 }

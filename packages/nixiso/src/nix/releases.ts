@@ -96,3 +96,9 @@ export function releaseFromNixpkgsUrl(url: string): Release | undefined {
   const match = /nixos-(\d\d\.\d\d|unstable)\b/.exec(url);
   return match ? findRelease(match[1]) : undefined;
 }
+
+/** The release a flake's nixpkgs input names (`nixpkgs.url = "github:nixos/nixpkgs/nixos-24.05";`), if it names one. */
+export function flakeNixpkgsRelease(flakeSource: string): Release | undefined {
+  const match = /nixpkgs[^\n]*url\s*=\s*"([^"]+)"/.exec(flakeSource);
+  return match ? releaseFromNixpkgsUrl(match[1]) : undefined;
+}

@@ -120,24 +120,82 @@ describe('createNodesV2: which directories are images', () => {
 });
 
 describe('createNodesV2: the image configurations of a flake', () => {
-  it('builds the one image configuration whatever its name; lists several, and hosts beside them are not images', async () => {
-    const iso = (name: string) => `nixosConfigurations.${name} = nixpkgs.lib.nixosSystem { modules = [ ./${name}.nix ]; };`;
+  const iso = (name: string) => `nixosConfigurations.${name} = nixpkgs.lib.nixosSystem { modules = [ ./${name}.nix ]; };`;
+
+  it('builds the one image configuration whatever its name, and hosts beside it are not images', async () => {
     const root = workspace({
-      'images/one/flake.nix': `{ outputs = { nixpkgs, ... }: { ${iso('rescue')} }; }`,
+      'images/one/flake.nix': `{ outputs = { nixpkgs, ... }: { ${iso('rescue')} ${iso('laptop')} }; }`,
       'images/one/rescue.nix': INSTALLER,
-      'infra/flake.nix': `{ outputs = { nixpkgs, ... }: { ${iso('laptop')} ${iso('kiosk')} ${iso('lab')} }; }`,
+      'images/one/laptop.nix': '{ ... }: { networking.hostName = "laptop"; }',
+    });
+    const { 'images/one': one } = await projects(root, ['images/one/flake.nix']);
+    expect(one.targets?.build.options).toEqual({ configurationName: 'rescue' });
+    expect(one.targets?.eval.options).toEqual({ configurationName: 'rescue' });
+    expect(one.targets?.build.outputs).toContain('{workspaceRoot}/dist/{projectRoot}/manifest.json');
+    expect(one.metadata?.nixiso).toMatchObject({ configurations: ['rescue'] });
+    expect(one.metadata?.targetGroups).toBeUndefined();
+  });
+
+  it('two host and two ISO configurations: exactly two image target sets, grouped, and build, eval, push and boot-test run both', async () => {
+    const root = workspace({
+      'infra/flake.nix': `{ outputs = { nixpkgs, ... }: { ${iso('laptop')} ${iso('kiosk')} ${iso('server')} ${iso('lab')} }; }`,
       'infra/laptop.nix': '{ ... }: { networking.hostName = "laptop"; }',
+      'infra/server.nix': '{ ... }: { services.openssh.enable = true; }',
       'infra/kiosk.nix': INSTALLER,
       'infra/lab.nix': INSTALLER,
     });
-    const found = await projects(root, ['images/one/flake.nix', 'infra/flake.nix']);
-    expect(found['images/one'].targets?.build.options).toEqual({ configurationName: 'rescue' });
-    expect(found['images/one'].targets?.eval.options).toEqual({ configurationName: 'rescue' });
-    expect(found['infra'].targets?.build.options).toEqual({ configurationName: 'kiosk' });
-    expect(found['infra'].metadata?.nixiso).toMatchObject({
-      configurations: ['kiosk', 'lab'],
-      configurationsNote: 'build and eval build kiosk; the others with --configurationName=<name> (lab)',
+    const { infra } = await projects(root, ['infra/flake.nix'], { buildTargetName: 'image' });
+    const targets = infra.targets ?? {};
+    const split = Object.keys(targets).filter((t) => t.includes('--')).sort();
+    expect(split).toEqual([
+      'boot-test--kiosk',
+      'boot-test--lab',
+      'eval--kiosk',
+      'eval--lab',
+      'image--kiosk',
+      'image--lab',
+      'push--kiosk',
+      'push--lab',
+    ]);
+    expect(infra.metadata?.targetGroups).toEqual({
+      'kiosk image': ['image--kiosk', 'eval--kiosk', 'push--kiosk', 'boot-test--kiosk'],
+      'lab image': ['image--lab', 'eval--lab', 'push--lab', 'boot-test--lab'],
     });
+    expect(infra.metadata?.nixiso).toMatchObject({ configurations: ['kiosk', 'lab'] });
+    // Each configuration builds into its own directory, and what uses the image finds it there.
+    expect(targets['image--lab']).toMatchObject({
+      executor: '@nixiso/nx:build',
+      cache: true,
+      options: { configurationName: 'lab', outputPath: 'dist/{projectRoot}/lab' },
+      outputs: ['{options.outputPath}/manifest.json', '{options.outputPath}/image.json', '{options.outputPath}/result', '{options.outLink}'],
+    });
+    expect(targets['image--lab'].inputs).toEqual(targets['image--kiosk'].inputs);
+    expect(targets['eval--lab'].options).toEqual({ configurationName: 'lab' });
+    expect(targets['push--lab']).toMatchObject({ dependsOn: ['image--lab'], options: { outputPath: 'dist/{projectRoot}/lab' } });
+    expect(targets['boot-test--lab']).toMatchObject({
+      dependsOn: ['image--lab'],
+      options: { outputPath: 'dist/{projectRoot}/lab' },
+      outputs: ['{options.outputPath}/boot-test.json'],
+    });
+    for (const name of ['image', 'eval', 'push', 'boot-test']) {
+      expect(targets[name]).toMatchObject({
+        executor: 'nx:noop',
+        dependsOn: [
+          { target: `${name}--kiosk`, params: 'forward' },
+          { target: `${name}--lab`, params: 'forward' },
+        ],
+      });
+    }
+  });
+
+  it('a configuration name Nx cannot hold in a target name is written with dashes; the configuration is passed as it is', async () => {
+    const root = workspace({
+      'infra/flake.nix': `{ outputs = { nixpkgs, ... }: { nixosConfigurations."usb:amd64" = nixpkgs.lib.nixosSystem { modules = [ ./a.nix ]; }; ${iso('lab')} }; }`,
+      'infra/a.nix': INSTALLER,
+      'infra/lab.nix': INSTALLER,
+    });
+    const { infra } = await projects(root, ['infra/flake.nix']);
+    expect(infra.targets?.['build--usb-amd64'].options).toEqual({ configurationName: 'usb:amd64', outputPath: 'dist/{projectRoot}/usb-amd64' });
   });
 });
 

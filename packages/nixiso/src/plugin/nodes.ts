@@ -4,8 +4,9 @@ import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, TargetConf
 import { createNodesFromFiles } from '../nx-runtime';
 import type { BinaryCacheConfig } from '../nix/binary-cache';
 import { fingerprintCommand } from '../nix/fingerprint';
+import { BOOT_REPORT_FILE } from '../nix/boot-report';
 import { IMAGE_IDENTITY_FILE } from '../nix/manifest';
-import { type ImageKind, imageConfigurations, imageKindOf } from '../nix/image-detect';
+import { configurationSlug, type ImageKind, imageConfigurations, imageKindOf } from '../nix/image-detect';
 import { type ImageReads, imageReads, inputPatterns } from './image-reads';
 
 export interface NixisoPluginOptions {
@@ -107,65 +108,127 @@ export function imageInputs(model: ImageInputModel, extraInputs: readonly Target
   ];
 }
 
+/** The targets of one image: build, eval, push, boot-test; `suffix` and `outputPath` set for one configuration of several. */
+function imageTargetSet(
+  options: Required<NixisoPluginOptions>,
+  inputs: TargetInput[],
+  buildConfigurations: readonly string[],
+  /** Options build and eval run with unless the project says otherwise (the flake's image configuration, its output directory). */
+  imageOptions: Record<string, string>,
+  split?: { suffix: string; outputPath: string; configurationName: string },
+): Record<string, TargetConfiguration> {
+  const technologies = ['nix'];
+  const targetInputs = inputs as TargetConfiguration['inputs'];
+  const name = (target: string) => `${target}${split?.suffix ?? ''}`;
+  const of = split ? ` ${split.configurationName}` : '';
+  // Where the build records the image: the default, or the configuration's own directory (the option, so an override moves the outputs too).
+  const output = (file: string) => (split ? `{options.outputPath}/${file}` : `{workspaceRoot}/dist/{projectRoot}/${file}`);
+  const outputOptions = split ? { outputPath: split.outputPath } : {};
+  const build = name(options.buildTargetName);
+  return {
+    [build]: {
+      executor: `${PLUGIN_NAME}:build`,
+      cache: true,
+      inputs: targetInputs,
+      // Named files, not the directory as a whole: other targets (boot-test) write their reports beside them.
+      outputs: [output('manifest.json'), output(IMAGE_IDENTITY_FILE), output('result'), '{options.outLink}'],
+      options: { ...imageOptions },
+      metadata: {
+        description: `Build the NixOS image${of}; ${split ? split.outputPath : 'dist/<projectRoot>'}/result links to it in the Nix store`,
+        technologies,
+      },
+    },
+    [name(options.evalTargetName)]: {
+      executor: `${PLUGIN_NAME}:eval`,
+      cache: true,
+      inputs: targetInputs,
+      options: split ? { configurationName: split.configurationName } : { ...imageOptions },
+      metadata: { description: `Evaluate the image derivation${of} without building it`, technologies },
+    },
+    [name(options.pushTargetName)]: {
+      executor: `${PLUGIN_NAME}:push`,
+      dependsOn: [build],
+      cache: false,
+      options: { ...options.binaryCache, ...outputOptions },
+      metadata: {
+        description: `Copy the built image${of} to the Nix binary cache (nix copy --to), signed when a key is set`,
+        technologies,
+      },
+    },
+    // Keyed on the image itself (image.json: store and derivation path), not on the sources:
+    // a rebuild that yields the same image is still a hit. The build's configuration
+    // names, so `boot-test:offline` boots what `build:offline` built.
+    [name(options.bootTestTargetName)]: {
+      executor: `${PLUGIN_NAME}:boot-test`,
+      dependsOn: [build],
+      cache: true,
+      inputs: [{ dependentTasksOutputFiles: `**/${IMAGE_IDENTITY_FILE}`, transitive: false }],
+      outputs: [output(BOOT_REPORT_FILE)],
+      options: { ...outputOptions },
+      configurations: Object.fromEntries(buildConfigurations.map((c) => [c, {}])),
+      metadata: {
+        description: `Boot the built image${of} headless in QEMU (KVM, else TCG) and fail on a failed systemd unit or check`,
+        technologies,
+      },
+    },
+  };
+}
+
+/**
+ * Per image configuration of a flake with several, a target set named
+ * `<target>--<configuration>` with its own output directory
+ * dist/<projectRoot>/<configuration>, grouped by configuration (Nx's
+ * metadata.targetGroups, as Nx's own split targets are); `build`, `eval`,
+ * `push` and `boot-test` run the whole set (nx:noop depending on each), so
+ * `nx affected -t build` builds every image of the flake.
+ */
+function splitImageTargets(
+  options: Required<NixisoPluginOptions>,
+  inputs: TargetInput[],
+  targetConfigurations: { build: readonly string[]; eval: readonly string[] },
+  configurations: readonly string[],
+): { targets: Record<string, TargetConfiguration>; targetGroups: Record<string, string[]> } {
+  const targets: Record<string, TargetConfiguration> = {};
+  const targetGroups: Record<string, string[]> = {};
+  const names = [options.buildTargetName, options.evalTargetName, options.pushTargetName, options.bootTestTargetName];
+  for (const configurationName of configurations) {
+    const slug = configurationSlug(configurationName);
+    const set = imageTargetSet(options, inputs, targetConfigurations.build, { configurationName, outputPath: `dist/{projectRoot}/${slug}` }, {
+      suffix: `--${slug}`,
+      outputPath: `dist/{projectRoot}/${slug}`,
+      configurationName,
+    });
+    Object.assign(targets, set);
+    targetGroups[`${configurationName} image`] = Object.keys(set);
+  }
+  for (const target of names) {
+    // The Nx configurations of what it runs (`build:offline` runs each `build--<configuration>:offline`).
+    const named = target === options.evalTargetName ? targetConfigurations.eval : targetConfigurations.build;
+    targets[target] = {
+      executor: 'nx:noop',
+      dependsOn: configurations.map((c) => ({ target: `${target}--${configurationSlug(c)}`, params: 'forward' as const })),
+      configurations: Object.fromEntries(named.map((c) => [c, {}])),
+      metadata: {
+        description: `Run ${target} for every image configuration of the flake (${configurations.join(', ')})`,
+        technologies: ['nix'],
+      },
+    };
+  }
+  return { targets, targetGroups };
+}
+
 function imageTargets(
   kind: ImageKind,
   options: Required<NixisoPluginOptions>,
   inputs: TargetInput[],
-  buildConfigurations: readonly string[],
-  /** Options build and eval run with unless the project says otherwise (the flake's image configuration). */
-  imageOptions: Record<string, string>,
-): Record<string, TargetConfiguration> {
+  targetConfigurations: { build: readonly string[]; eval: readonly string[] },
+  /** The flake's image configurations: one gives the plain target set, several a set each. */
+  configurations: readonly string[],
+): { targets: Record<string, TargetConfiguration>; targetGroups?: Record<string, string[]> } {
   const technologies = ['nix'];
-  const targetInputs = inputs as TargetConfiguration['inputs'];
-  const targets: Record<string, TargetConfiguration> = {
-    [options.buildTargetName]: {
-      executor: `${PLUGIN_NAME}:build`,
-      cache: true,
-      inputs: targetInputs,
-      // Named files, not dist/<projectRoot> as a whole: other targets (boot-test) write their reports beside them.
-      outputs: [
-        '{workspaceRoot}/dist/{projectRoot}/manifest.json',
-        '{workspaceRoot}/dist/{projectRoot}/image.json',
-        '{workspaceRoot}/dist/{projectRoot}/result',
-        '{options.outLink}',
-      ],
-      options: { ...imageOptions },
-      metadata: {
-        description: 'Build the NixOS image; dist/<projectRoot>/result links to it in the Nix store',
-        technologies,
-      },
-    },
-    [options.evalTargetName]: {
-      executor: `${PLUGIN_NAME}:eval`,
-      cache: true,
-      inputs: targetInputs,
-      options: { ...imageOptions },
-      metadata: { description: 'Evaluate the image derivation without building it', technologies },
-    },
-  };
-  targets[options.pushTargetName] = {
-    executor: `${PLUGIN_NAME}:push`,
-    dependsOn: [options.buildTargetName],
-    cache: false,
-    options: { ...options.binaryCache },
-    metadata: { description: 'Copy the built image to the Nix binary cache (nix copy --to), signed when a key is set', technologies },
-  };
-  // Keyed on the image itself (image.json: store and derivation path), not on the sources:
-  // a rebuild that yields the same image is still a hit. The build's configuration
-  // names, so `boot-test:offline` boots what `build:offline` built.
-  targets[options.bootTestTargetName] = {
-    executor: `${PLUGIN_NAME}:boot-test`,
-    dependsOn: [options.buildTargetName],
-    cache: true,
-    inputs: [{ dependentTasksOutputFiles: `**/${IMAGE_IDENTITY_FILE}`, transitive: false }],
-    outputs: ['{workspaceRoot}/dist/{projectRoot}/boot-test.json'],
-    options: {},
-    configurations: Object.fromEntries(buildConfigurations.map((name) => [name, {}])),
-    metadata: {
-      description: 'Boot the built image headless in QEMU (KVM, else TCG) and fail on a failed systemd unit or check',
-      technologies,
-    },
-  };
+  const split = configurations.length > 1 ? splitImageTargets(options, inputs, targetConfigurations, configurations) : undefined;
+  const only = configurations[0];
+  const targets = split?.targets ?? imageTargetSet(options, inputs, targetConfigurations.build, only && only !== 'liveImage' ? { configurationName: only } : {});
   // Not cached: it reports on this machine (Nix, space, KVM, emulation), not on the inputs.
   targets[options.doctorTargetName] = {
     executor: `${PLUGIN_NAME}:doctor`,
@@ -186,7 +249,7 @@ function imageTargets(
       metadata: { description: 'Create or update flake.lock (pins nixpkgs and home-manager)', technologies },
     };
   }
-  return targets;
+  return { targets, targetGroups: split?.targetGroups };
 }
 
 function normalizeOptions(options: NixisoPluginOptions | undefined): Required<NixisoPluginOptions> {
@@ -312,27 +375,24 @@ async function createNodesInternal(
   };
   if (model.reads.external.length) nixiso.readsOutsideWorkspace = model.reads.external;
   if (model.reads.computed.length) nixiso.computedPaths = model.reads.computed;
-  // The flake's image configurations (hosts beside them are not images): the first is what build and eval build.
+  // The flake's image configurations (hosts beside them are not images): one target set each when there are several.
   const configurations = kind === 'flake' ? imageConfigurations(absolute, content, readSource) : [];
-  const configurationName = configurations.includes('liveImage') ? 'liveImage' : configurations[0];
   if (configurations.length) nixiso.configurations = configurations;
-  if (configurations.length > 1) {
-    nixiso.configurationsNote = `build and eval build ${configurationName}; the others with --configurationName=<name> (${configurations.filter((c) => c !== configurationName).join(', ')})`;
-  }
+  const { targets, targetGroups } = imageTargets(
+    kind,
+    normalized,
+    imageInputs(model, normalized.extraInputs),
+    { build: configurationNames(configured.build), eval: configurationNames(configured.eval) },
+    configurations,
+  );
   return {
     projects: {
       [root]: {
         name: projectName(root, context.workspaceRoot, projectJson),
         root,
         projectType: 'application' as const,
-        targets: imageTargets(
-          kind,
-          normalized,
-          imageInputs(model, normalized.extraInputs),
-          configurationNames(configured.build),
-          configurationName && configurationName !== 'liveImage' ? { configurationName } : {},
-        ),
-        metadata: { nixiso },
+        targets,
+        metadata: { nixiso, ...(targetGroups ? { targetGroups } : {}) },
       },
     },
   };

@@ -25,25 +25,38 @@ function rootsOf(nix: NixTools, storePath: string): string[] {
   return execFileSync(nix.nixStore, ['--query', '--roots', storePath], { env: nix.env, encoding: 'utf8' }).split('\n').filter(Boolean);
 }
 
-/** A workspace whose dist/<root> holds a build manifest for a fresh store path, its out-link as Nx restores it: a plain symlink, or none. */
-function workspaceWithHit(nix: NixTools, linked: boolean) {
+/**
+ * A workspace whose build output directory (dist/<root>, or one below it for
+ * one configuration of several) holds a build manifest for a fresh store
+ * path, its out-link as Nx restores it: a plain symlink, or none.
+ */
+function workspaceWithHit(nix: NixTools, linked: boolean, dir = 'dist/images/rescue') {
   const root = tempDir('nixiso-post-tasks-');
   created.push(root);
   const storePath = addToStore(nix, root);
-  mkdirSync(join(root, 'dist/images/rescue'), { recursive: true });
-  const outLink = 'dist/images/rescue/result';
+  mkdirSync(join(root, dir), { recursive: true });
+  const outLink = `${dir}/result`;
   if (linked) symlinkSync(storePath, join(root, outLink));
   const manifest = { project: 'rescue', storePath, outLink, imagePath: `${outLink}/iso/x.iso`, sha256: 'a'.repeat(64) };
-  writeFileSync(join(root, 'dist/images/rescue/manifest.json'), JSON.stringify(manifest));
+  writeFileSync(join(root, dir, 'manifest.json'), JSON.stringify(manifest));
   return { root, storePath, outLink, manifest };
 }
 
-const context = (root: string, status: string, target = 'build') =>
+/** The hook's context for one task; its outputs as Nx resolves the inferred build's. */
+const context = (root: string, status: string, target = 'build', dir = 'dist/images/rescue') =>
   ({
     workspaceRoot: root,
     nxJsonConfiguration: {},
     taskResults: {
-      [`rescue:${target}`]: { status, task: { id: `rescue:${target}`, target: { project: 'rescue', target }, projectRoot: 'images/rescue' } },
+      [`rescue:${target}`]: {
+        status,
+        task: {
+          id: `rescue:${target}`,
+          target: { project: 'rescue', target },
+          projectRoot: 'images/rescue',
+          outputs: [`${dir}/manifest.json`, `${dir}/image.json`, `${dir}/result`],
+        },
+      },
     },
   }) as unknown as Parameters<typeof postTasksExecution>[1];
 
@@ -59,6 +72,14 @@ describeWithNix('postTasksExecution', (nix) => {
     await postTasksExecution({}, context(root, 'local-cache'));
     expect(readlinkSync(join(root, outLink))).toBe(storePath);
     expect(log).toHaveBeenCalledWith(expect.stringContaining('nixiso: rescue: image relinked'));
+    expect(rootsOf(nix, storePath)).toEqual([`${join(root, outLink)} -> ${storePath}`]);
+  });
+
+  it('restores the build of one image configuration of several from the manifest among its outputs', async () => {
+    const dir = 'dist/images/rescue/installer';
+    const { root, storePath, outLink } = workspaceWithHit(nix, false, dir);
+    await postTasksExecution({}, context(root, 'remote-cache', 'build--installer', dir));
+    expect(readlinkSync(join(root, outLink))).toBe(storePath);
     expect(rootsOf(nix, storePath)).toEqual([`${join(root, outLink)} -> ${storePath}`]);
   });
 

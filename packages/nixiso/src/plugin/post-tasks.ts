@@ -13,7 +13,7 @@
  */
 import type { PostTasksExecution } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { storeDirOf, validManifest } from '../nix/manifest';
 import type { NixisoPluginOptions } from './nodes';
 import { isIndirectRoot, linksTo } from './out-link';
@@ -38,14 +38,25 @@ function imageInPlace(manifestPath: string, workspaceRoot: string, projectRoot: 
   }
 }
 
+/** The build target, or the build of one image configuration of a flake with several (`build--<configuration>`). */
+function isBuildTarget(target: string, buildTarget: string): boolean {
+  return target === buildTarget || target.startsWith(`${buildTarget}--`);
+}
+
+/** The manifest among the task's outputs (the build's outputPath decides where), absolute. */
+function manifestOf(task: { outputs: string[] }, workspaceRoot: string): string | undefined {
+  const output = task.outputs.find((o) => o === 'manifest.json' || o.endsWith('/manifest.json'));
+  return output === undefined ? undefined : resolve(workspaceRoot, output);
+}
+
 export const postTasksExecution: PostTasksExecution<NixisoPluginOptions> = async (options, context) => {
   const buildTarget = options?.buildTargetName ?? 'build';
   const hits: CacheHit[] = [];
   for (const result of Object.values(context.taskResults)) {
     const { task } = result;
-    if (!CACHE_HIT.has(result.status) || !task.projectRoot || task.target.target !== buildTarget) continue;
-    const manifestPath = join(context.workspaceRoot, 'dist', task.projectRoot, 'manifest.json');
-    if (existsSync(manifestPath) && !imageInPlace(manifestPath, context.workspaceRoot, task.projectRoot)) {
+    if (!CACHE_HIT.has(result.status) || !task.projectRoot || !isBuildTarget(task.target.target, buildTarget)) continue;
+    const manifestPath = manifestOf(task, context.workspaceRoot);
+    if (manifestPath && existsSync(manifestPath) && !imageInPlace(manifestPath, context.workspaceRoot, task.projectRoot)) {
       hits.push({ manifestPath, projectRoot: task.projectRoot, taskId: task.id });
     }
   }

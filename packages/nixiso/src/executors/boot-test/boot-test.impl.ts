@@ -6,19 +6,18 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { archOfSystem, type BootEntry, bootEntryOf, GRUB_CFG, ISOLINUX_CFG, type KernelArch, kernelArchOf } from '../../nix/boot-config';
 import { createBootReporter, type BootPhase } from '../../nix/boot-progress';
-import { type BootCheck, type BootReport, bootReportJson, checkResult, expectProblem, verdict } from '../../nix/boot-report';
+import { BOOT_REPORT_FILE, type BootCheck, type BootReport, bootReportJson, checkResult, expectProblem, verdict } from '../../nix/boot-report';
 import { commandLine } from '../../nix/command';
-import { type ValidManifest, validManifest } from '../../nix/manifest';
 import { nodeSystem } from '../../nix/platforms';
 import { type AccelOption, chooseAccel, type KvmFacts, DEFAULT_MEMORY_MIB, DEFAULT_SMP, defaultTimeoutSeconds, qemuBinaryFor, qemuCommand } from '../../nix/qemu';
 import { capture, findExecutable, startInteractive } from '../../nix/run';
 import { checkLine, createSerialReader, POWEROFF_LINE, type SerialState } from '../../nix/serial';
-import { ensureImage, manifestScope } from '../../plugin/restore';
+import { ensureImage } from '../../plugin/restore';
+import { imageOutputDir, readBuiltImage } from '../image-output';
 import { kvmOf, probeKvm } from '../doctor/facts';
-import { executorResult, NixisoError } from '../image-request';
+import { executorResult, NixisoError } from '../executor-result';
 import type { BootTestExecutorSchema } from './schema';
 
-export const BOOT_REPORT_FILE = 'boot-test.json';
 const DEFAULT_CHECK_TIMEOUT_S = 120;
 /** After a failed unit: how long more console lines are collected for the report. */
 const FAILURE_GRACE_MS = 10_000;
@@ -62,25 +61,6 @@ function normalize(options: BootTestExecutorSchema) {
     expectAutologin,
     showConsole: options.showConsole ?? false,
   };
-}
-
-/** The manifest the build recorded (or a cache hit restored), validated before anything acts on it. */
-function readManifest(context: ExecutorContext): { manifest: ValidManifest; projectRoot: string } {
-  const project = context.projectName;
-  if (!project) throw new NixisoError('the boot-test executor must run as a project target');
-  const projectRoot = context.projectsConfigurations.projects[project].root;
-  const path = join(context.root, 'dist', projectRoot, 'manifest.json');
-  if (!existsSync(path)) {
-    throw new NixisoError(
-      `${path} does not exist: boot-test boots the image the build recorded there; run \`nx run ${project}:build\` first ` +
-        '(boot-test depends on build, unless run with --exclude-task-dependencies)',
-    );
-  }
-  try {
-    return { manifest: validManifest(readFileSync(path, 'utf8'), path, manifestScope(context.root, projectRoot)), projectRoot };
-  } catch (e) {
-    throw new NixisoError((e as Error).message);
-  }
 }
 
 const XORRISO_MISSING = 'xorriso not found on PATH: boot-test reads the boot entry, kernel and initrd out of the ISO with it; install it (`apt-get install xorriso`, or `nix profile install nixpkgs#xorriso`)';
@@ -132,14 +112,13 @@ export async function bootTest(options: BootTestExecutorSchema, context: Executo
   const opts = normalize(options);
   const project = context.projectName;
   if (!project) throw new NixisoError('the boot-test executor must run as a project target');
-  const distDir = join(context.root, 'dist', context.projectsConfigurations.projects[project].root);
+  const distDir = imageOutputDir(options.outputPath, context.root, context.projectsConfigurations.projects[project].root);
   const reportPath = join(distDir, BOOT_REPORT_FILE);
   // A stale report must never describe this run, whatever happens next.
   rmSync(reportPath, { force: true });
-  const { manifest, projectRoot } = readManifest(context);
-  const scope = manifestScope(context.root, projectRoot);
+  const { manifest, scope, buildTask } = readBuiltImage(context, options.outputPath, 'boot-test', 'boots');
   try {
-    const { warning } = await ensureImage(manifest, scope, undefined, `${context.projectName}:build`);
+    const { warning } = await ensureImage(manifest, scope, undefined, buildTask);
     if (warning) logger.warn(`nixiso: warning: ${warning}`);
   } catch (e) {
     throw new NixisoError((e as Error).message);

@@ -18,6 +18,8 @@ export interface BootTestExecutorSchema {
   extraQemuArgs?: string[];
   checks?: BootTestCheck[];
   expectAutologin?: boolean;
+  /** The build's outputPath: where its manifest.json is and the report goes (default dist/<projectRoot>). */
+  outputPath?: string;
   /** Print every console line (default false: progress and, on failure, the last lines). */
   showConsole?: boolean;
 }

@@ -32,7 +32,8 @@ import {
 } from '../../nix/manifest';
 import { rootOutLink, sha256File } from '../../plugin/out-link';
 import { capture, runCommand } from '../../nix/run';
-import { assertTracked, checkFlakeLock, executorResult, NixisoError, requireNix, resolveImageTarget } from '../image-request';
+import { executorResult, NixisoError } from '../executor-result';
+import { assertTracked, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
 import { buildMachineWarning } from './build-machine';
 import type { BuildExecutorSchema } from './schema';
 

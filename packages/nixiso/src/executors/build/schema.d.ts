@@ -6,6 +6,8 @@ export interface BuildExecutorSchema {
   format?: string;
   configurationName?: string;
   outLink?: string;
+  /** dist/<projectRoot> or a directory inside it: where manifest.json, image.json and the default out-link go. */
+  outputPath?: string;
   system?: string;
   builders?: string[];
   maxJobs?: number | 'auto';

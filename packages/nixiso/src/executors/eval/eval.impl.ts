@@ -3,7 +3,8 @@ import { logger } from '../../nx-runtime';
 import { commandLine, nixEvalCommand } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
 import { runCommand } from '../../nix/run';
-import { assertTracked, checkFlakeLock, executorResult, NixisoError, requireNix, resolveImageTarget } from '../image-request';
+import { executorResult, NixisoError } from '../executor-result';
+import { assertTracked, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
 import type { EvalExecutorSchema } from './schema';
 
 /** Evaluates the image derivation; prints its .drv path. Nothing is built. */

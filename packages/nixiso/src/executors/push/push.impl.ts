@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node
 import { join, resolve } from 'node:path';
 import {
   BINARY_CACHE_ENV,
+  type BinaryCacheConfig,
   binaryCacheProblems,
   fileStoreDir,
   nixCopyCommand,
@@ -15,10 +16,10 @@ import {
 } from '../../nix/binary-cache';
 import { commandLine } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
-import { type ManifestScope, type ValidManifest, validManifest } from '../../nix/manifest';
 import { findExecutable, runCommand } from '../../nix/run';
-import { ensureImage, manifestScope } from '../../plugin/restore';
-import { executorResult, NIX_MISSING, NixisoError } from '../image-request';
+import { ensureImage } from '../../plugin/restore';
+import { readBuiltImage } from '../image-output';
+import { executorResult, NIX_MISSING, NixisoError } from '../executor-result';
 import type { PushExecutorSchema } from './schema';
 
 export interface PushResult {
@@ -33,26 +34,6 @@ export default async function pushExecutor(options: PushExecutorSchema, context:
     const pushed = await push(options, context);
     logger.info(`nixiso: pushed ${pushed.storePath} to ${pushed.url}${pushed.signedBy ? ` (signed by ${pushed.signedBy})` : ' (unsigned)'}`);
   });
-}
-
-/** The manifest the build recorded (or a cache hit restored), validated before push acts on it. */
-function readManifest(context: ExecutorContext): { manifest: ValidManifest; scope: ManifestScope } {
-  const project = context.projectName;
-  if (!project) throw new NixisoError('the push executor must run as a project target');
-  const root = context.projectsConfigurations.projects[project].root;
-  const scope = manifestScope(context.root, root);
-  const path = join(context.root, 'dist', root, 'manifest.json');
-  if (!existsSync(path)) {
-    throw new NixisoError(
-      `${path} does not exist: push copies the image the build recorded there; run \`nx run ${project}:build\` first ` +
-        '(push depends on build, unless run with --exclude-task-dependencies)',
-    );
-  }
-  try {
-    return { manifest: validManifest(readFileSync(path, 'utf8'), path, scope), scope };
-  } catch (e) {
-    throw new NixisoError((e as Error).message);
-  }
 }
 
 /** The secret key file, absolute, checked: it exists, can be read and looks like a Nix secret key. */
@@ -104,9 +85,15 @@ function nixError(stderr: string, exitCode: number): string {
   return lines.length ? lines.slice(0, 20).join('\n') : `exit code ${exitCode}`;
 }
 
+/** The push options that configure the binary cache. */
+function binaryCacheOptions(options: PushExecutorSchema): BinaryCacheConfig {
+  const { outputPath: _outputPath, ...binaryCache } = options;
+  return binaryCache;
+}
+
 export async function push(options: PushExecutorSchema, context: ExecutorContext): Promise<PushResult> {
-  const { manifest, scope } = readManifest(context);
-  const cache = resolveBinaryCache([{ source: `${context.projectName}:push options (binaryCache in nx.json, or the project's push target)`, config: options }], process.env);
+  const { manifest, scope, buildTask } = readBuiltImage(context, options.outputPath, 'push', 'copies');
+  const cache = resolveBinaryCache([{ source: `${context.projectName}:push options (binaryCache in nx.json, or the project's push target)`, config: binaryCacheOptions(options) }], process.env);
   if (!cache.url) {
     throw new NixisoError(
       'no binary cache to push to: set "binaryCache": { "url": "file:///…" } in the @nixiso/nx plugin options in nx.json, ' +
@@ -120,7 +107,7 @@ export async function push(options: PushExecutorSchema, context: ExecutorContext
 
   // The build may have been a cache hit in this very run, its image not back yet: the hook runs only after all tasks.
   try {
-    const { warning } = await ensureImage(manifest, scope, cache, `${context.projectName}:build${context.configurationName ? `:${context.configurationName}` : ''}`);
+    const { warning } = await ensureImage(manifest, scope, cache, buildTask);
     if (warning) logger.warn(`nixiso: warning: ${warning}`);
   } catch (e) {
     throw new NixisoError((e as Error).message);
