@@ -194,6 +194,30 @@ ${files.map(([path]) => `  ./${path}`).join('\n')}
     expect(new Set(shadowing)).toEqual(new Set([...NIX_BASE_ENV_NAMES].filter((n) => n !== 'break' || shadowing.includes('break'))));
   });
 
+  it('a configuration added to a generated flake evaluates with its own options, the first unchanged', async () => {
+    const tree: Tree = createTreeWithEmptyWorkspace();
+    await imageGenerator(tree, { directory: 'image', skipFormat: true, flake: true, homeManager: true, release: '24.05' });
+    await imageGenerator(tree, { directory: 'image', skipFormat: true, configurationName: 'rescue', hostName: 'rescue-1', homeManager: true, homePackages: 'jq' });
+    const root = tempDir('nixiso-added-');
+    writeAll(tree.children('image').map((file) => [file, tree.read(`image/${file}`, 'utf-8') as string]), root);
+    const evalJson = (attr: string) =>
+      JSON.parse(
+        execFileSync(
+          nix.nix,
+          [
+            'eval', '--json', `path:${root}#nixosConfigurations.${attr}`,
+            '--override-input', 'nixpkgs', `path:${fixtures.nixpkgs}`,
+            '--override-input', 'home-manager', `path:${fixtures.homeManager}`,
+            '--no-write-lock-file', ...nix.flakeArgs, ...nix.offlineArgs,
+          ],
+          { env: nix.env, encoding: 'utf8' },
+        ),
+      );
+    expect(evalJson('rescue.config.networking.hostName')).toBe('rescue-1');
+    expect(evalJson('liveImage.config.networking.hostName')).not.toBe('rescue-1');
+    expect(evalJson('rescue.config.home-manager.users.nixos.home.packages')).toEqual([expect.stringMatching(/-jq-/)]);
+  });
+
   describe('a package named like a binding of the generated file is the package', () => {
     /** Evaluates the generated modules with the stand-in pkgs; each list element's pname, or what else it is. */
     function packagesOf(files: Map<string, string>, flake: boolean): { system: string[]; home: string[] } {

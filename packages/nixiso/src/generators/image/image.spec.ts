@@ -4,6 +4,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { BACKENDS } from '../../nix/backends';
 import { IMAGE_DEFAULTS } from '../../nix/normalize-image-options';
 import { DEFAULT_HOST_PLATFORM, DEFAULT_PROFILE, DEFAULT_RELEASE, HOST_PLATFORMS, PROFILE_MODULES, RELEASES } from '../../nix/releases';
+import { imageConfigurations } from '../../nix/image-detect';
 import { imageGenerator } from './image';
 import type { ImageGeneratorSchema } from './schema';
 import schemaJson from './schema.json';
@@ -390,6 +391,83 @@ describe('image generator', () => {
     });
   });
 
+  describe('another configuration for an existing image flake', () => {
+    const flakeNix = () => read(tree, 'images/demo/flake.nix');
+    /** The image configurations the graph plugin finds in the generated flake. */
+    const imageConfigurationsOf = () =>
+      imageConfigurations(`${tree.root}/images/demo/flake.nix`, flakeNix(), (path) => {
+        const rel = path.slice(tree.root.length + 1);
+        return tree.exists(rel) ? (tree.read(rel, 'utf-8') ?? undefined) : undefined;
+      });
+
+    it('writes <configuration>.nix and adds nixosConfigurations.<configuration> to flake.nix, modelled on the first', async () => {
+      await run({ flake: true, release: '24.05' });
+      const projectJson = read(tree, 'images/demo/project.json');
+      await run({ configurationName: 'rescue', hostName: 'rescue', packages: 'git,htop' });
+      expect(flakeNix()).toBe(
+        ARTICLE.flake.replace(
+          '    };\n  };\n}',
+          '    };\n\n    nixosConfigurations.rescue = nixpkgs.lib.nixosSystem {\n      modules = [\n        ./rescue.nix\n      ];\n    };\n  };\n}',
+        ),
+      );
+      const rescue = read(tree, 'images/demo/rescue.nix');
+      expect(rescue).toContain('networking.hostName = "rescue";');
+      expect(rescue).toContain('system.stateVersion = "24.05";');
+      expect(rescue).toContain('    htop\n');
+      expect(configuration()).toBe(ARTICLE.configuration);
+      expect(read(tree, 'images/demo/project.json')).toBe(projectJson);
+      expect(imageConfigurationsOf()).toEqual(['liveImage', 'rescue']);
+    });
+
+    it('with home-manager: the new configuration has its own home module and the flake’s specialArgs', async () => {
+      await run({ flake: true, homeManager: true, release: '24.05' });
+      await run({ configurationName: 'kiosk', homeManager: true, homePackages: 'jq' });
+      expect(read(tree, 'images/demo/kiosk.nix')).toContain('    ./kiosk-home.nix\n');
+      expect(read(tree, 'images/demo/kiosk-home.nix')).toContain('jq');
+      expect(flakeNix()).toMatch(/nixosConfigurations\.kiosk = nixpkgs\.lib\.nixosSystem \{\n\s+# Passes home-manager[^\n]*\n\s+specialArgs = \{ inherit home-manager; \};[\s\S]*\.\/kiosk\.nix/);
+      expect(imageConfigurationsOf()).toEqual(['liveImage', 'kiosk']);
+    });
+
+    it('a configuration set written by hand gets the new one as an attribute of the set', async () => {
+      tree.write(
+        'images/demo/flake.nix',
+        '{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations = {\n      usb = nixpkgs.lib.nixosSystem { modules = [ ./configuration.nix ./usb.nix ]; };\n    };\n  };\n}\n',
+      );
+      tree.write('images/demo/configuration.nix', ARTICLE.configuration);
+      await run({ configurationName: 'dvd' });
+      expect(flakeNix()).toContain(
+        '      usb = nixpkgs.lib.nixosSystem { modules = [ ./configuration.nix ./usb.nix ]; };\n      dvd = nixpkgs.lib.nixosSystem { modules = [ ./dvd.nix ./usb.nix ]; };\n',
+      );
+    });
+
+    it('a re-run with the same options changes nothing; other options, another release or a missing home-manager input fail and write nothing', async () => {
+      await run({ flake: true, release: '24.05' });
+      await run({ configurationName: 'rescue', hostName: 'rescue' });
+      const before = snapshot(tree);
+      await run({ configurationName: 'rescue', hostName: 'rescue' });
+      expect(snapshot(tree)).toEqual(before);
+      await expect(run({ configurationName: 'rescue', hostName: 'other' })).rejects.toThrow(
+        '--configurationName="rescue": images/demo/rescue.nix exists with other content',
+      );
+      await expect(run({ configurationName: 'kiosk', release: '25.05' })).rejects.toThrow(
+        '--release="25.05": images/demo/flake.nix builds from NixOS 24.05 (its nixpkgs input)',
+      );
+      await expect(run({ configurationName: 'kiosk', homeManager: true })).rejects.toThrow(
+        '--homeManager: images/demo/flake.nix has no home-manager input for configuration "kiosk"',
+      );
+      expect(snapshot(tree)).toEqual(before);
+    });
+
+    it('a flake without a configuration importing ./configuration.nix to model on fails, naming what to add by hand', async () => {
+      tree.write('images/demo/flake.nix', '{ outputs = { nixpkgs, ... }: { nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./a.nix ]; }; }; }\n');
+      const before = snapshot(tree);
+      await expect(run({ configurationName: 'b' })).rejects.toThrow(
+        '--configurationName="b": images/demo/flake.nix has no nixosConfigurations entry that imports ./configuration.nix',
+      );
+      expect(snapshot(tree)).toEqual(before);
+    });
+  });
+
   describe('re-running', () => {
     it('with the same options changes nothing, in every layout', async () => {
       for (const [flake, homeManager] of [[false, false], [true, false], [false, true], [true, true]]) {
@@ -454,7 +532,9 @@ describe('schema.json', () => {
     mentionsAll('profile', Object.keys(PROFILE_MODULES));
     mentionsAll('hostPlatform', HOST_PLATFORMS);
     mentionsAll('backend', BACKENDS);
-    expect(properties.release.default).toBe(DEFAULT_RELEASE.id);
+    // No schema default: a configuration added to an image flake takes the flake's release unless --release is given.
+    expect(properties.release.default).toBeUndefined();
+    expect(properties.release.description).toContain('newest stable release');
     expect(properties.profile.default).toBe(DEFAULT_PROFILE);
     expect(properties.hostPlatform.default).toBe(DEFAULT_HOST_PLATFORM);
     for (const key of ['configurationName', 'packages', 'homePackages', 'username', 'backend'] as const) {

@@ -13,11 +13,13 @@ import {
 } from '@nx/devkit';
 import { FsTree } from 'nx/src/generators/tree';
 import { flakeLockCommand } from '../../nix/command';
+import { addFlakeConfiguration } from '../../nix/edit-flake';
+import { configurationEntries, configurationSlug, nixMeaning } from '../../nix/image-detect';
 import { parseNixFailure } from '../../nix/errors';
 import { nixAttrName, nixString, withPkgsAttrPath } from '../../nix/escape';
 import { flakePathRef } from '../../nix/flake-ref';
 import { IMAGE_DEFAULTS, normalizeImageOptions, type NormalizedImageOptions } from '../../nix/normalize-image-options';
-import { homeManagerUrl, nixpkgsUrl, PROFILE_MODULES, type Release } from '../../nix/releases';
+import { flakeNixpkgsRelease, homeManagerUrl, nixpkgsUrl, PROFILE_MODULES, type Release } from '../../nix/releases';
 import { capture, findExecutable } from '../../nix/run';
 import { logger } from '../../nx-runtime';
 import { addPluginToNxJson, PLUGIN_PACKAGE } from '../init/init';
@@ -47,7 +49,7 @@ export const TEMPLATE_BINDINGS: ReadonlySet<string> = new Set([
  * Everything the templates print, already Nix source: user strings went
  * through nixString, names through nixAttrName or were validated as such.
  */
-export function templateValues(options: NormalizedImageOptions) {
+export function templateValues(options: NormalizedImageOptions, homeFile = 'home.nix') {
   const literal = (value: string | undefined) => (value === undefined ? undefined : nixString(value));
   return {
     flake: options.layout.flake,
@@ -69,13 +71,14 @@ export function templateValues(options: NormalizedImageOptions) {
     nixpkgsUrl: nixString(nixpkgsUrl(options.release)),
     homeManagerUrl: nixString(homeManagerUrl(options.release)),
     configurationName: nixAttrName(options.configurationName),
+    homeFile,
   };
 }
 
 /** The Nix files of the image (path relative to the project root → content), rendered in memory. */
-export function renderImageFiles(options: NormalizedImageOptions): Map<string, string> {
+export function renderImageFiles(options: NormalizedImageOptions, homeFile?: string): Map<string, string> {
   const scratch = new FsTree('/nixiso-render', false);
-  generateFiles(scratch, posix.join(__dirname, 'files'), '.', templateValues(options));
+  generateFiles(scratch, posix.join(__dirname, 'files'), '.', templateValues(options, homeFile));
   return new Map(options.layout.files.map((file) => [file, scratch.read(file, 'utf-8') as string]));
 }
 
@@ -184,8 +187,78 @@ function relativeCwd(tree: Tree): string {
   return fromRoot.startsWith('..') || posix.isAbsolute(fromRoot) ? '' : fromRoot;
 }
 
+/**
+ * Whether the generator adds a configuration to the image flake in the
+ * directory: it holds a flake.nix that lacks this configuration, or one
+ * added before (its module `<configuration>.nix` is there).
+ */
+function addsConfiguration(tree: Tree, root: string, configurationName: string): string | undefined {
+  const flakeFile = joinPathFragments(root, 'flake.nix');
+  const flake = tree.read(flakeFile, 'utf-8');
+  if (flake === null) return undefined;
+  const existing = configurationEntries(nixMeaning(flake, flakeFile).code, flake).map((e) => e.name);
+  const added = tree.exists(joinPathFragments(root, `${configurationSlug(configurationName)}.nix`));
+  return existing.includes(configurationName) && !added ? undefined : flake;
+}
+
+/**
+ * Another image configuration for the image flake in `options.projectRoot`:
+ * its module `<configuration>.nix` (and `<configuration>-home.nix`) and the
+ * flake.nix with `nixosConfigurations.<configuration>` added (edit-flake.ts).
+ * Nothing to write for a re-run with the same options; conflicting input is
+ * an error naming it.
+ */
+function addedConfigurationFiles(tree: Tree, options: NormalizedImageOptions, flake: string, flakeRelease: Release | undefined): Map<string, string> {
+  const root = options.projectRoot;
+  const flakeFile = joinPathFragments(root, 'flake.nix');
+  const slug = configurationSlug(options.configurationName);
+  const moduleFile = `${slug}.nix`;
+  const homeFile = `${slug}-home.nix`;
+  const name = JSON.stringify(options.configurationName);
+  if (flakeRelease && flakeRelease.id !== options.release.id) {
+    throw new Error(
+      `--release=${JSON.stringify(options.release.id)}: ${flakeFile} builds from NixOS ${flakeRelease.id} (its nixpkgs input), ` +
+        `and so does a configuration added to it; leave --release out or use ${flakeRelease.id}`,
+    );
+  }
+  const code = nixMeaning(flake, flakeFile).code;
+  if (options.layout.homeManager && !/\bhome-manager\b/.test(code)) {
+    throw new Error(`--homeManager: ${flakeFile} has no home-manager input for configuration ${name}; add the input first, or leave --homeManager out`);
+  }
+  const rendered = renderImageFiles(options, homeFile);
+  const files = new Map([[moduleFile, rendered.get('configuration.nix')!]]);
+  if (options.layout.homeManager) files.set(homeFile, rendered.get('home.nix')!);
+  const differing = [...files].filter(([file, content]) => {
+    const current = tree.read(joinPathFragments(root, file), 'utf-8');
+    return current !== null && current !== content;
+  });
+  if (differing.length) {
+    throw new Error(
+      `--configurationName=${name}: ${differing.map(([f]) => joinPathFragments(root, f)).join(', ')} exists with other content; ` +
+        'choose another --configurationName, or run the generator with the options that created it',
+    );
+  }
+  if (configurationEntries(code, flake).some((e) => e.name === options.configurationName)) return new Map();
+  const added = addFlakeConfiguration(flake, options.configurationName, moduleFile);
+  if (added.status === 'error') throw new Error(`--configurationName=${name}: ${flakeFile} ${added.message}`);
+  files.set('flake.nix', added.source);
+  return files;
+}
+
 export async function imageGenerator(tree: Tree, schema: ImageGeneratorSchema): Promise<GeneratorCallback> {
-  const options = normalizeImageOptions(schema, { workspaceRoot: tree.root, cwd: relativeCwd(tree) });
+  const context = { workspaceRoot: tree.root, cwd: relativeCwd(tree) };
+  let options = normalizeImageOptions(schema, context);
+  const flake = addsConfiguration(tree, options.projectRoot, options.configurationName);
+  if (flake !== undefined) {
+    // The flake decides the layout, and the release unless --release is given (then they must agree).
+    const flakeRelease = flakeNixpkgsRelease(flake);
+    options = normalizeImageOptions({ ...schema, flake: true, release: schema.release ?? flakeRelease?.id }, context);
+    const files = addedConfigurationFiles(tree, options, flake, flakeRelease);
+    addPluginToNxJson(tree);
+    for (const [file, content] of files) tree.write(joinPathFragments(options.projectRoot, file), content);
+    if (!options.skipFormat) await formatFiles(tree);
+    return () => undefined;
+  }
   const files = renderImageFiles(options);
   const project = imageProjectConfiguration(options, inferredTargetName(tree, 'buildTargetName', 'build'));
   const state = projectRootState(tree, options, files, project);
