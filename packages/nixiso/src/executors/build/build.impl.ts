@@ -30,7 +30,7 @@ import {
   storeDirOf,
   storePathOf,
 } from '../../nix/manifest';
-import { rootOutLink, sha256File } from '../../plugin/out-link';
+import { rootOutLink, sha256File } from '../../image/out-link';
 import { capture, runCommand } from '../../nix/run';
 import { executorResult, NixisoError } from '../executor-result';
 import { assertTracked, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
