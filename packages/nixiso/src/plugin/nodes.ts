@@ -28,6 +28,14 @@ export interface NixisoPluginOptions {
    * `nixPath` or `overrideInputs` points at: `["{workspaceRoot}/nixpkgs/**\/*"]`.
    */
   extraInputs?: (string | Record<string, unknown>)[];
+  /**
+   * Whether the task hook runs after every command to make build cache hits
+   * yield their image (registering or relinking the out-link, pulling the
+   * image from the binary cache, rebuilding it). Default: only when a remote
+   * cache is configured (Nx Cloud, NX_SELF_HOSTED_REMOTE_CACHE_SERVER, an Nx
+   * cache plugin): local hits keep their image without it.
+   */
+  restoreCacheHits?: boolean;
 }
 
 const PLUGIN_NAME = '@nixiso/nx';
@@ -262,6 +270,7 @@ function normalizeOptions(options: NixisoPluginOptions | undefined): Required<Ni
     evalTargetName: options?.evalTargetName ?? 'eval',
     lockTargetName: options?.lockTargetName ?? 'lock',
     extraInputs: options?.extraInputs ?? [],
+    restoreCacheHits: options?.restoreCacheHits ?? false,
   };
 }
 

@@ -30,6 +30,7 @@ import {
   storeDirOf,
   storePathOf,
 } from '../../nix/manifest';
+import { rootForCacheEntry } from '../../image/cache-root';
 import { rootOutLink, sha256File } from '../../image/out-link';
 import { capture, runCommand } from '../../nix/run';
 import { executorResult, NixisoError } from '../executor-result';
@@ -139,7 +140,13 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   const images = findImageFiles(outPath, request.format.extension);
   if (!images.length) throw new NixisoError(`no ${request.format.extension || 'image'} file in ${outPath}`);
   const imagePath = images[0];
-  const [sha256, drvPath] = await Promise.all([sha256File(imagePath), built.drvPath ?? deriverOf(storePath, target.absRoot)]);
+  const [sha256, drvPath, unrooted] = await Promise.all([
+    sha256File(imagePath),
+    built.drvPath ?? deriverOf(storePath, target.absRoot),
+    // So that a later local cache hit finds this image even after dist/ is gone (image/cache-root.ts).
+    rootForCacheEntry(storePath, target.workspaceRoot),
+  ]);
+  if (unrooted) logger.warn(`nixiso: warning: ${unrooted}`);
 
   let copiedTo: string | undefined;
   if (options.copyTo) {

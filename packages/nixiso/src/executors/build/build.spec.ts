@@ -122,15 +122,25 @@ describeWithNix('build executor', (nix) => {
     expect(r.output).not.toMatch(CACHE_HIT);
   });
 
-  it('a cache hit whose store path was garbage-collected brings the image back', () => {
+  it('garbage collection cannot take the image of a cached build; with the hook, a hit whose image is gone brings it back', () => {
     // An image only this workspace has, so no other build holds a GC root on it.
     const file = 'examples/iso-flake/configuration.nix';
     ws.write(file, ws.read(file).replace('environment.systemPackages', `networking.hostName = "gc${Date.now()}";\n  environment.systemPackages`));
     expect(ws.nx(['run', 'iso-flake:build:offline']).status).toBe(0);
     const before = manifestOf(ws, 'iso-flake');
-    // Garbage-collect the image: drop the out-link (a GC root), then the store path.
-    // Nx restores the cached out-link on the next run, dangling.
+    // Without dist/ (its out-link was a GC root), the Nx cache entry's root still keeps the image.
     rmSync(join(ws.root, 'dist/examples/iso-flake'), { recursive: true, force: true });
+    const refused = spawnSync(nix.nixStore, ['--delete', before.storePath], { cwd: ws.root, env: nix.env, encoding: 'utf8' });
+    expect(refused.stderr).toMatch(/still alive/);
+
+    // As on a machine whose cache entry came from elsewhere: no root at all, the image collected.
+    const nxJson = JSON.parse(ws.read('nx.json'));
+    for (const entry of nxJson.plugins) if (entry.plugin === '@nixiso/nx') entry.options = { ...entry.options, restoreCacheHits: true };
+    ws.write('nx.json', JSON.stringify(nxJson, null, 2));
+    expect(ws.nx(['run', 'iso-flake:build:offline']).status).toBe(0);
+    rmSync(join(ws.root, 'dist/examples/iso-flake'), { recursive: true, force: true });
+    const roots = spawnSync(nix.nixStore, ['--query', '--roots', before.storePath], { env: nix.env, encoding: 'utf8' }).stdout;
+    for (const line of roots.split('\n')) if (line.includes('/nixiso-gcroots/')) rmSync(line.split(' -> ')[0], { force: true });
     execNix(nix.nixStore, ['--delete', before.storePath], ws.root, nix.env);
     expect(existsSync(before.storePath)).toBe(false);
     const r = ws.nx(['run', 'iso-flake:build:offline']);
