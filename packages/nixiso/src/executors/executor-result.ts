@@ -26,3 +26,13 @@ export async function executorResult(work: () => Promise<void>): Promise<{ succe
 
 export const NIX_MISSING =
   'nix not found on PATH; install Nix (https://nixos.org/download) or, on Debian/Ubuntu, `apt-get install nix-bin`';
+
+/**
+ * A line of the executor's own report (the command it runs, its result).
+ * On stderr, with Nix's warnings and the build progress: Nx reads a task's
+ * stdout and stderr separately, so only one stream keeps them in the order
+ * they were written.
+ */
+export function report(text: string): void {
+  process.stderr.write(`${text}\n`);
+}

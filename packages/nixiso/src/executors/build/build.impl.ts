@@ -33,7 +33,7 @@ import {
 import { rootForCacheEntry } from '../../image/cache-root';
 import { rootOutLink, sha256File } from '../../image/out-link';
 import { capture, runCommand } from '../../nix/run';
-import { executorResult, NixisoError } from '../executor-result';
+import { executorResult, NixisoError, report } from '../executor-result';
 import { assertTracked, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
 import { buildMachineWarning } from './build-machine';
 import type { BuildExecutorSchema } from './schema';
@@ -76,7 +76,7 @@ export default async function buildExecutor(
 ): Promise<{ success: boolean }> {
   return executorResult(async () => {
     const manifest = await build(options, context);
-    logger.info(`\nnixiso: ${manifest.imagePath}\n  ${manifest.sizeBytes} bytes, sha256 ${manifest.sha256}`);
+    report(`\nnixiso: ${manifest.imagePath}\n  ${manifest.sizeBytes} bytes, sha256 ${manifest.sha256}`);
   });
 }
 
@@ -106,7 +106,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   rmSync(target.manifestPath, { force: true });
   rmSync(join(target.distDir, IMAGE_IDENTITY_FILE), { force: true });
   mkdirSync(dirname(request.outLink), { recursive: true });
-  logger.info(`> ${commandLine(cmd)}`);
+  report(`> ${commandLine(cmd)}`);
 
   const progress = usesJsonLog(cmd) ? showProgress(request.printBuildLogs) : undefined;
   // For the manifest; asked while the build runs rather than after it.

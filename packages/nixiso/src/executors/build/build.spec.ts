@@ -53,6 +53,15 @@ describeWithNix('build executor', (nix) => {
     expect(JSON.stringify(described)).toMatch(/git/);
     expect(JSON.stringify(described)).toMatch(/neovim/);
     if (project.includes('home-manager')) expect(JSON.stringify(described)).toMatch(/jq.*fzf.*curl|fzf/);
+    // In the order they happened: the command, what Nix said while it ran, then the result.
+    const lines = r.output.split('\n');
+    const command = lines.findIndex((l) => /^> (nix|nix-build) /.test(l));
+    const nixSaid = lines.map((l, i) => (/^\[\d+\/\d+ built|^warning:|^building /.test(l.trim()) ? i : -1)).filter((i) => i >= 0);
+    const result = lines.findIndex((l) => l.startsWith(`nixiso: ${m.imagePath}`));
+    expect(command).toBeGreaterThanOrEqual(0);
+    // nix build reports progress (nixiso renders its JSON log); nix-build here says nothing while it runs.
+    if (!project.includes('channel')) expect(nixSaid.length).toBeGreaterThan(0);
+    expect([command < Math.min(result, ...nixSaid), Math.max(command, ...nixSaid) < result]).toEqual([true, true]);
   });
 
   it('builds an image that imports a shared module elsewhere in the repository; editing the module is a miss', () => {
