@@ -7,11 +7,9 @@
  *   jest      @nx/jest/plugin registered, inferring one jest project;
  *   nixiso    @nixiso/nx installed from its packed tarball (npm pack of the
  *             compiled package, as published) and registered, one image;
- *   no-hook   the same install with the postTasksExecution export removed
- *             from node_modules/@nixiso/nx/src/index.js;
- *   split     that, plus the hook as a second plugin in its own entry module
- *             (node_modules/@nixiso/nx/src/post-tasks-plugin.js), registered
- *             after @nixiso/nx.
+ *   hook      the same install with the plugin option restoreCacheHits: true,
+ *             so that it registers its cache-hit task hook as it does where a
+ *             remote cache is configured.
  * Packages come from the npm registry with `npm install`, as a user installs them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,14 +17,13 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, syml
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type PresenceVariant = 'none' | 'jest' | 'nixiso' | 'no-hook' | 'split';
+export type PresenceVariant = 'none' | 'jest' | 'nixiso' | 'hook';
 
 export const PRESENCE_LABEL: Record<PresenceVariant, string> = {
   none: '(a) no plugin',
   jest: '(b) @nx/jest/plugin, one jest project',
   nixiso: '(c) @nixiso/nx packed, one image',
-  'no-hook': '(d) @nixiso/nx packed, postTasksExecution export removed',
-  split: '(e) @nixiso/nx packed, hook in a second plugin entry module',
+  hook: '(d) @nixiso/nx packed, task hook on (restoreCacheHits, as with a remote cache)',
 };
 
 /** Package versions of one Nx line: what the workspaces install. */
@@ -115,49 +112,17 @@ function git(root: string, ...args: string[]): void {
   });
 }
 
-/** Removes the postTasksExecution export from the compiled entry; throws when it is not there to remove. */
-export function removeHookExport(root: string): void {
-  const file = join(root, 'node_modules/@nixiso/nx/src/index.js');
-  const before = readFileSync(file, 'utf8');
-  const after = before
-    .replace(/^var (\w+) = require\("\.\/plugin\/post-tasks"\);\n/m, '')
-    .replace(/^Object\.defineProperty\(exports, "postTasksExecution".*\n/m, '')
-    .replace(/exports\.postTasksExecution = /, '');
-  writeFileSync(file, after);
-  const keys = execFileSync('node', ['-p', 'Object.keys(require("@nixiso/nx")).join(",")'], { cwd: root, encoding: 'utf8' }).trim();
-  if (after === before || keys.split(',').includes('postTasksExecution') || !keys.split(',').includes('createNodesV2')) {
-    throw new Error(`could not remove postTasksExecution from ${file} (exports now: ${keys})`);
-  }
-}
-
-/** Nx's `plugins` entry of the hook alone, for the split variant. */
-const SPLIT_ENTRY = '@nixiso/nx/src/post-tasks-plugin.js';
-
-function addSplitEntry(root: string): void {
-  write(
-    root,
-    'node_modules/@nixiso/nx/src/post-tasks-plugin.js',
-    [
-      '"use strict";',
-      'Object.defineProperty(exports, "__esModule", { value: true });',
-      'exports.name = "@nixiso/nx/post-tasks";',
-      'exports.postTasksExecution = require("./plugin/post-tasks").postTasksExecution;',
-      '',
-    ].join('\n'),
-  );
-}
-
 function nxJson(variant: PresenceVariant): object {
   const plugins: (string | object)[] = [];
   if (variant === 'jest') plugins.push({ plugin: '@nx/jest/plugin', options: { targetName: 'test' } });
-  if (variant !== 'none' && variant !== 'jest') plugins.push({ plugin: '@nixiso/nx' });
-  if (variant === 'split') plugins.push({ plugin: SPLIT_ENTRY });
+  if (variant === 'nixiso') plugins.push({ plugin: '@nixiso/nx' });
+  if (variant === 'hook') plugins.push({ plugin: '@nixiso/nx', options: { restoreCacheHits: true } });
   return { $schema: './node_modules/nx/schemas/nx-schema.json', ...(plugins.length ? { plugins } : {}) };
 }
 
 /**
- * The workspaces of one Nx line, installed with npm (no-hook and split are
- * copies of the nixiso install, patched before Nx first runs there), each
+ * The workspaces of one Nx line, installed with npm (hook is a copy of the
+ * nixiso install with its own nx.json), each
  * committed to a fresh git repository: variant → workspace root.
  */
 export function presenceWorkspaces(
@@ -199,18 +164,16 @@ export function presenceWorkspaces(
   };
   if (variants.includes('none')) make('none', { nx: line.nx });
   if (variants.includes('jest')) make('jest', { nx: line.nx, '@nx/jest': line.jest, jest: '30.5.2' });
-  const needsNixiso = variants.some((v) => v === 'nixiso' || v === 'no-hook' || v === 'split');
+  const needsNixiso = variants.some((v) => v === 'nixiso' || v === 'hook');
   if (needsNixiso) {
     const base = make('nixiso', { nx: line.nx, '@nx/devkit': line.devkit, '@nixiso/nx': `file:${packed.tarball}` });
-    for (const variant of ['no-hook', 'split'] as const) {
+    for (const variant of ['hook'] as const) {
       if (!variants.includes(variant)) continue;
       const root = mkdtempSync(join(tmpdir(), `nixiso-presence-${tag}-${variant}-`));
       rmSync(root, { recursive: true });
       cpSync(base, root, { recursive: true, verbatimSymlinks: true });
       write(root, 'package.json', { ...JSON.parse(readFileSync(join(base, 'package.json'), 'utf8')), name: `presence-${variant}` });
       write(root, 'nx.json', nxJson(variant));
-      removeHookExport(root);
-      if (variant === 'split') addSplitEntry(root);
       roots.set(variant, root);
     }
     if (!variants.includes('nixiso')) roots.delete('nixiso');
