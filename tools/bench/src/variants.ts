@@ -22,7 +22,7 @@ export const PATCHES: SourcePatch[] = [
     id: 'no-post-tasks-hook',
     description:
       'src/index.ts no longer exports postTasksExecution, the task hook that brings back the image of a cache hit whose store ' +
-      'path is gone (issue 6). With the daemon, Nx 23 starts a plugin worker for any task hook after every `nx run`, whatever ' +
+      'path is gone With the daemon, Nx 23 starts a plugin worker for any task hook after every `nx run`, whatever ' +
       'the targets, and shuts it down again; without the daemon the hook runs in the worker that computed the graph.',
     file: 'src/index.ts',
     find: /^export \{ postTasksExecution \} from '\.\/plugin\/post-tasks';\s*$/m,

@@ -31,14 +31,14 @@ const flake: BuildRequest = {
 };
 
 describe('nix backend', () => {
-  it('builds a channel image the way SPEC.md layout 1 does', () => {
+  it('builds a channel image the way it is built by hand (nix-build '<nixpkgs/nixos>' -A config.system.build.isoImage)', () => {
     expect(commandLine(buildCommand(base))).toBe(
       "nix-build '<nixpkgs/nixos>' -A config.system.build.isoImage -I nixos-config=/ws/images/a/configuration.nix --out-link /ws/dist/images/a/result" +
         ' --log-format internal-json',
     );
   });
 
-  it('builds a flake image the way SPEC.md layout 2 does', () => {
+  it('builds a flake image the way it is built by hand (nix build .#nixosConfigurations.<name>.config.system.build.isoImage)', () => {
     const cmd = buildCommand(flake);
     expect(cmd.command).toBe('nix');
     expect(cmd.args).toEqual([
@@ -133,7 +133,7 @@ describe('the JSON log the progress display reads', () => {
 });
 
 describe('nixos-generators backend', () => {
-  it('runs nixos-generate from PATH with --configuration for channels (SPEC.md layout 1)', () => {
+  it('runs nixos-generate from PATH with --configuration for channels (the channel layout)', () => {
     expect(commandLine(buildCommand({ ...base, backend: 'nixos-generators', nixosGenerate: '/bin/nixos-generate' }))).toBe(
       '/bin/nixos-generate --format iso --configuration /ws/images/a/configuration.nix -o /ws/dist/images/a/result',
     );

@@ -9,7 +9,8 @@ import { imageGenerator } from './image';
 import type { ImageGeneratorSchema } from './schema';
 
 /**
- * Builds the image in `dir` with the raw commands of SPEC.md against the
+ * Builds the image in `dir` with the raw commands a user types (nix-build
+ * '<nixpkgs/nixos>' …, nix build .#nixosConfigurations…) against the
  * offline stand-ins (nixpkgs and home-manager of `release`, paired as the
  * generator pairs the branches) and reads /nixiso.json back from the ISO.
  */
