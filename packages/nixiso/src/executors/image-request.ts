@@ -34,7 +34,7 @@ import { flakePathRef } from '../nix/flake-ref';
 import { findRelease, flakeNixpkgsRelease, type Release } from '../nix/releases';
 import { capture, findExecutable } from '../nix/run';
 import type { BuildExecutorSchema } from './build/schema';
-import { overriddenTargetWarningFor } from '../plugin/target-defaults';
+import { overriddenTargetWarningFor } from '../nix/target-defaults';
 import { NIX_MISSING, NixisoError } from './executor-result';
 import { imageOutputDir } from './image-output';
 

@@ -31,7 +31,7 @@ const flake: BuildRequest = {
 };
 
 describe('nix backend', () => {
-  it('builds a channel image the way it is built by hand (nix-build '<nixpkgs/nixos>' -A config.system.build.isoImage)', () => {
+  it('builds a channel image the way it is built by hand (nix-build of <nixpkgs/nixos>, attribute config.system.build.isoImage)', () => {
     expect(commandLine(buildCommand(base))).toBe(
       "nix-build '<nixpkgs/nixos>' -A config.system.build.isoImage -I nixos-config=/ws/images/a/configuration.nix --out-link /ws/dist/images/a/result" +
         ' --log-format internal-json',

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { doctorChecks, renderDoctorReport } from '../../nix/doctor';
 import type { BuildExecutorSchema } from '../build/schema';
 import { gatherFacts } from './facts';
-import { IMAGE_EXECUTORS, overriddenTargetWarningFor } from '../../plugin/target-defaults';
+import { IMAGE_EXECUTORS, overriddenTargetWarningFor } from '../../nix/target-defaults';
 import type { DoctorExecutorSchema } from './schema';
 
 /**

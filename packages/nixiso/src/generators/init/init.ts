@@ -1,5 +1,5 @@
 import { formatFiles, type NxJsonConfiguration, readNxJson, updateNxJson, type GeneratorCallback, type Tree } from '@nx/devkit';
-import { IMAGE_EXECUTORS } from '../../plugin/target-defaults';
+import { IMAGE_EXECUTORS } from '../../nix/target-defaults';
 import type { InitGeneratorSchema } from './schema';
 
 export const PLUGIN_PACKAGE = '@nixiso/nx';
