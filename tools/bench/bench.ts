@@ -23,6 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- a relative path on purpose: run.sh loads this under @swc-node/register, which resolves no tsconfig paths from the repository root
 import { createTestWorkspace, offlineNixConfig, requireNix, type TestWorkspace } from '../testing/src';
 import { type BenchCommand, hyperfine, pick, type Stat } from './src/hyperfine';
 import { load, machine, versions } from './src/machine';
@@ -1094,6 +1095,7 @@ async function bootSection(s: Settings, report: Report): Promise<void> {
       'The executor\'s own boot time (QEMU start to the prompt) is read from its report.',
     '',
   ];
+  // eslint-disable-next-line @nx/enforce-module-boundaries -- relative, as the import of ../testing/src above
   const { bootQemu, extractBootEntry } = require('../nix-fixtures/src') as typeof import('../nix-fixtures/src');
   const ws = createTestWorkspace({
     examples: ['iso-channel'],

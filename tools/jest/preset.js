@@ -12,6 +12,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@nixiso/testing$': path.join(root, 'tools/testing/src/index.ts'),
+    '^@nixiso/nix-fixtures$': path.join(root, 'tools/nix-fixtures/src/index.ts'),
     '^@nixiso/nx$': path.join(root, 'packages/nixiso/src/index.ts'),
   },
   setupFiles: [path.join(__dirname, 'clean-env.js')],

@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestWorkspace } from '../../testing/src';
+import type { TestWorkspace } from '@nixiso/testing';
 
 export type PluginShape = 'published' | 'absent';
 

@@ -82,6 +82,7 @@ export function extractBootEntry(isoFile: string, dir: string): BootEntry & { ke
 }
 
 // Colours, cursor moves and window titles, as a terminal would swallow them.
+// eslint-disable-next-line no-control-regex -- matching ESC and BEL is the point
 const TERMINAL_CODES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
 /** The console as a reader sees it: no terminal codes, \n line ends. */

@@ -112,7 +112,7 @@ describeWithBoot('the stand-in ISO boots under QEMU', (nix) => {
     times.push(`home-manager image ${(bootMs / 1000).toFixed(1)} s`);
     try {
       const text = plainConsole(session.output());
-      expect(text).toMatch(/^\[  OK  \] Started Home Manager environment for nixos\.$/m);
+      expect(text).toMatch(/^\[ {2}OK {2}\] Started Home Manager environment for nixos\.$/m);
       expect(text).toMatch(/^<<< NixOS Stage 2 >>>$/m);
       expect(text).not.toContain('[FAILED]');
       const mark = session.mark();
@@ -145,7 +145,7 @@ describeWithBoot('the stand-in ISO boots under QEMU', (nix) => {
       await session.waitFor(/^\[FAILED\] Failed to start home-manager-nixos\.service\.$/m, BOOT_TIMEOUT_MS);
       await session.waitFor(/^See 'systemctl status home-manager-nixos\.service' for details\.$/m, 5_000);
       await session.waitFor(/hm-activate-nixos\[\d+\]: \/nix\/store\/\S+-home-manager-generation\/activate: line \d+: UNEXIST_VARIABLE: unbound variable$/m, 5_000);
-      await session.waitFor(/^\[  OK  \] Reached target multi-user\.target\.$/m, 5_000);
+      await session.waitFor(/^\[ {2}OK {2}\] Reached target multi-user\.target\.$/m, 5_000);
       await session.waitFor(/^\[nixos@nixos:~\]\$ $/m, BOOT_TIMEOUT_MS);
       times.push(`broken activation ${((Date.now() - session.startedAt) / 1000).toFixed(1)} s`);
       let mark = session.mark();

@@ -254,7 +254,7 @@ describeWithNix('live-image options (NixOS names, types, defaults)', (nix) => {
     expect(entry.append).toContain('vt.default_red=0x00,0xdc');
     const session = bootQemu({ kernel: entry.kernel, initrd: entry.initrd, append: `${entry.append} console=ttyS0` });
     try {
-      await session.waitFor(/^\[  OK  \] Started Say hello on the console\.$/m, 30_000);
+      await session.waitFor(/^\[ {2}OK {2}\] Started Say hello on the console\.$/m, 30_000);
       await session.waitFor(/^nixos login: nixos \(automatic login\)$/m, 30_000);
       await session.waitFor(/^\[nixos@nixos:~\]\$ $/m, 30_000);
       expect(plainConsole(session.output())).not.toContain('[FAILED]');

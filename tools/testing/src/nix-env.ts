@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- a relative path on purpose: bench and demo load this under @swc-node/register, which resolves no tsconfig paths from the repository root
 import { ensureFixtureRegistry } from '../../nix-fixtures/src';
 
 /** Repository root, whatever the cwd of the jest process. */

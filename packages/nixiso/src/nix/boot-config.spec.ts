@@ -39,7 +39,7 @@ if [ "$textmode" == "false" ]; then
 fi
 
 hiddenentry 'Text mode' --hotkey 't' {
-  loadfont (\$root)/EFI/boot/unicode.pf2
+  loadfont ($root)/EFI/boot/unicode.pf2
   set textmode=true
   terminal_output console
 }

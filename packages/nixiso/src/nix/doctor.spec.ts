@@ -218,7 +218,7 @@ describe('renderDoctorReport', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('nixiso doctor: a');
     expect(lines[1]).toBe('  ok    Nix              Nix 2.8.0 (/usr/bin/nix)');
-    expect(lines).toContainEqual(expect.stringMatching(/^  fail  host platform    the image is for aarch64-linux/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}fail {2}host platform {4}the image is for aarch64-linux/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {25}→ a remote builder/));
     expect(lines[lines.length - 1]).toBe('1 failed, 1 warning, 7 ok');
     expect(renderDoctorReport('h', doctorChecks(healthy())).split('\n').pop()).toBe('all 9 checks ok');

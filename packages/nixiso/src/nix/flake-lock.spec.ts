@@ -13,7 +13,7 @@ const declared = { nixpkgs: { follows: false }, 'home-manager': { follows: false
 /** A flake.lock whose root locks `inputs` (the shape `nix flake lock` writes). */
 function lock(inputs: Record<string, string | string[]>): string {
   const nodes: Record<string, unknown> = { root: { inputs } };
-  for (const [name, value] of Object.entries(inputs)) if (typeof value === 'string') nodes[value] = { locked: {}, original: {} };
+  for (const value of Object.values(inputs)) if (typeof value === 'string') nodes[value] = { locked: {}, original: {} };
   return JSON.stringify({ nodes, root: 'root', version: 7 });
 }
 

@@ -139,7 +139,7 @@ describe('createSerialReader', () => {
   it('a kernel panic or stage 1 giving up is a failure without a unit', () => {
     const { r } = reader();
     r.feed('[    2.1] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\r\n');
-    expect(r.state()).toMatchObject({ state: 'failed', failedUnits: [{ message: expect.stringMatching(/^\[    2\.1\] Kernel panic/) }] });
+    expect(r.state()).toMatchObject({ state: 'failed', failedUnits: [{ message: expect.stringMatching(/^\[ {4}2\.1\] Kernel panic/) }] });
     const { r: s1 } = reader();
     s1.feed("\r\nAn error occurred in stage 1 of the boot process, which must mount the root filesystem on `/mnt-root' and then start stage 2.\r\n");
     expect(s1.state().state).toBe('failed');

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkspace, describeWithNix, readIsoJson, type TestWorkspace } from '@nixiso/testing';
-import { nixpkgsForRelease } from '../../../../../tools/nix-fixtures/src';
+import { nixpkgsForRelease } from '@nixiso/nix-fixtures';
 
 interface Manifest {
   backend: string;

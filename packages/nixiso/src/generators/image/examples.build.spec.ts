@@ -3,7 +3,8 @@ import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { describeWithNix, tempDir, workspaceRoot, type NixTools } from '@nixiso/testing';
-import { homeManagerForRelease, nixpkgsForRelease, readIsoDescription, type NixisoDescription } from '../../../../../tools/nix-fixtures/src';
+import { homeManagerForRelease, nixpkgsForRelease, readIsoDescription, type NixisoDescription } from '@nixiso/nix-fixtures';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- tools/scripts belongs to no project; the examples are checked against its list
 import { EXAMPLES } from '../../../../../tools/scripts/regenerate-examples';
 import { imageGenerator } from './image';
 import type { ImageGeneratorSchema } from './schema';

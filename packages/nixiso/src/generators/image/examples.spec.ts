@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { workspaceRoot } from '@nixiso/testing';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- tools/scripts belongs to no project; the examples are checked against its list
 import { EXAMPLE_DIRECTORIES, EXAMPLES, KEPT_FILES, regenerateExamples } from '../../../../../tools/scripts/regenerate-examples';
 
 function filesOnDisk(dir: string, prefix = ''): string[] {
