@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The whole test suite: type checks, unit and integration tests of every
-// project, and the end-to-end suite, through Nx. Ends with one summary line
-// over all jest runs ("Tests: N passed, N failed, N skipped").
+// The whole test suite: lint, type checks, unit and integration tests of
+// every project, and the end-to-end suite, through Nx. Ends with one summary
+// line over all jest runs ("Tests: N passed, N failed, N skipped").
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const resultsDir = join(root, 'tmp/test-results');
 rmSync(resultsDir, { recursive: true, force: true });
 
-const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['typecheck', 'test', 'e2e'];
+const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['lint', 'typecheck', 'test', 'e2e'];
 const run = spawnSync(
   'npx',
   ['nx', 'run-many', '-t', ...targets, '--parallel=2', '--skip-nx-cache', '--outputStyle=stream'],
