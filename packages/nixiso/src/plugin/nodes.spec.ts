@@ -199,6 +199,54 @@ describe('createNodesV2: the image configurations of a flake', () => {
   });
 });
 
+describe('createNodesV2: help in nx show project', () => {
+  const help = (project: string, target: string, options: Record<string, unknown>) => ({
+    command: `npx nx run ${project}:${target} --help`,
+    example: { options },
+  });
+
+  it('build, eval, push, boot-test and doctor: the executor options (nx run --help) and an example with options of the executor', async () => {
+    const root = workspace({ 'images/live/configuration.nix': INSTALLER });
+    const { 'images/live': live } = await projects(root, ['images/live/configuration.nix']);
+    const targets = live.targets ?? {};
+    expect(targets.build.metadata?.help).toEqual(help('live', 'build', { backend: 'build-image', format: 'qcow2' }));
+    expect(targets.eval.metadata?.help).toEqual(help('live', 'eval', { showTrace: true }));
+    expect(targets.push.metadata?.help).toEqual(help('live', 'push', { url: 'file:///srv/nix-cache' }));
+    expect(targets['boot-test'].metadata?.help).toEqual(help('live', 'boot-test', { memoryMiB: 2048, checks: ['nix --version'] }));
+    expect(targets.doctor.metadata?.help).toEqual(help('live', 'doctor', { failOnWarn: true }));
+    expect(targets.doctor.options).toEqual({});
+  });
+
+  it('the help names the targets as configured, and doctor reads the build target under its name', async () => {
+    const root = workspace({ 'images/live/configuration.nix': INSTALLER, 'images/live/project.json': JSON.stringify({ name: 'usb' }) });
+    const { 'images/live': live } = await projects(root, ['images/live/configuration.nix'], {
+      buildTargetName: 'nix-build',
+      doctorTargetName: 'nix-doctor',
+    });
+    const targets = live.targets ?? {};
+    expect(targets['nix-build'].metadata?.help?.command).toBe('npx nx run usb:nix-build --help');
+    expect(targets['nix-doctor'].metadata?.help?.command).toBe('npx nx run usb:nix-doctor --help');
+    expect(targets['nix-doctor'].options).toEqual({ buildTarget: 'nix-build' });
+  });
+
+  it('several image configurations: each target of a set has its own help, and what runs the set shows that of its first', async () => {
+    const iso = (name: string) => `nixosConfigurations.${name} = nixpkgs.lib.nixosSystem { modules = [ ./${name}.nix ]; };`;
+    const root = workspace({
+      'infra/flake.nix': `{ outputs = { nixpkgs, ... }: { ${iso('kiosk')} ${iso('lab')} }; }`,
+      'infra/kiosk.nix': INSTALLER,
+      'infra/lab.nix': INSTALLER,
+    });
+    const { infra } = await projects(root, ['infra/flake.nix']);
+    const targets = infra.targets ?? {};
+    expect(targets['build--lab'].metadata?.help).toEqual(help('infra', 'build--lab', { backend: 'build-image', format: 'qcow2' }));
+    expect(targets['boot-test--kiosk'].metadata?.help?.command).toBe('npx nx run infra:boot-test--kiosk --help');
+    expect(targets.build.metadata?.help).toEqual(help('infra', 'build--kiosk', { backend: 'build-image', format: 'qcow2' }));
+    expect(targets.eval.metadata?.help).toEqual(help('infra', 'eval--kiosk', { showTrace: true }));
+    expect(targets.push.metadata?.help?.command).toBe('npx nx run infra:push--kiosk --help');
+    expect(targets['boot-test'].metadata?.help?.command).toBe('npx nx run infra:boot-test--kiosk --help');
+  });
+});
+
 describe('localSourcesOf', () => {
   it('local paths of nixPath entries and override inputs, relative to the workspace root; URLs and lookups skipped', () => {
     const targets = [

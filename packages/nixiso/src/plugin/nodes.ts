@@ -41,6 +41,41 @@ export interface NixisoPluginOptions {
 const PLUGIN_NAME = '@nixiso/nx';
 export type { ImageKind } from '../nix/image-detect';
 
+/**
+ * What `nx show project` offers as a target's help (Nx's metadata.help): for
+ * an executor target the command prints the executor's options
+ * (`nx run <project>:<target> --help`), and the example shows options it
+ * takes. The command is the workspace package manager's exec (npx,
+ * pnpm exec, yarn, bun), as Nx's own plugins write it.
+ */
+type TargetHelp = NonNullable<NonNullable<TargetConfiguration['metadata']>['help']>;
+type HelpOf = (target: string, example: Record<string, unknown>) => TargetHelp;
+
+/** Example options of each executor's help. */
+const HELP_EXAMPLES = {
+  build: { backend: 'build-image', format: 'qcow2' },
+  eval: { showTrace: true },
+  push: { url: 'file:///srv/nix-cache' },
+  bootTest: { memoryMiB: 2048, checks: ['nix --version'] },
+  doctor: { failOnWarn: true },
+} satisfies Record<string, Record<string, unknown>>;
+
+/** The package manager's exec command of the workspace (Nx's own detection); npx when it cannot be told. */
+function packageManagerExec(workspaceRoot: string): string {
+  try {
+    // Loaded here, not with the module: the plugin worker has it loaded already, other importers of this file need not.
+    const pm = require('nx/src/utils/package-manager') as typeof import('nx/dist/src/utils/package-manager');
+    return pm.getPackageManagerCommand(pm.detectPackageManager(workspaceRoot), workspaceRoot).exec;
+  } catch {
+    return 'npx';
+  }
+}
+
+/** metadata.help for the targets of one project, the exec command looked up once per graph computation. */
+function helpFor(project: string, exec: () => string): HelpOf {
+  return (target, example) => ({ command: `${exec()} nx run ${project}:${target} --help`, example: { options: example } });
+}
+
 /** A file of the workspace as text; undefined when it cannot be read (missing, a directory). */
 function readSource(path: string): string | undefined {
   try {
@@ -123,6 +158,7 @@ function imageTargetSet(
   buildConfigurations: readonly string[],
   /** Options build and eval run with unless the project says otherwise (the flake's image configuration, its output directory). */
   imageOptions: Record<string, string>,
+  help: HelpOf,
   split?: { suffix: string; outputPath: string; configurationName: string },
 ): Record<string, TargetConfiguration> {
   const technologies = ['nix'];
@@ -133,6 +169,9 @@ function imageTargetSet(
   const output = (file: string) => (split ? `{options.outputPath}/${file}` : `{workspaceRoot}/dist/{projectRoot}/${file}`);
   const outputOptions = split ? { outputPath: split.outputPath } : {};
   const build = name(options.buildTargetName);
+  const evaluate = name(options.evalTargetName);
+  const push = name(options.pushTargetName);
+  const bootTest = name(options.bootTestTargetName);
   return {
     [build]: {
       executor: `${PLUGIN_NAME}:build`,
@@ -144,16 +183,17 @@ function imageTargetSet(
       metadata: {
         description: `Build the NixOS image${of}; ${split ? split.outputPath : 'dist/<projectRoot>'}/result links to it in the Nix store`,
         technologies,
+        help: help(build, HELP_EXAMPLES.build),
       },
     },
-    [name(options.evalTargetName)]: {
+    [evaluate]: {
       executor: `${PLUGIN_NAME}:eval`,
       cache: true,
       inputs: targetInputs,
       options: split ? { configurationName: split.configurationName } : { ...imageOptions },
-      metadata: { description: `Evaluate the image derivation${of} without building it`, technologies },
+      metadata: { description: `Evaluate the image derivation${of} without building it`, technologies, help: help(evaluate, HELP_EXAMPLES.eval) },
     },
-    [name(options.pushTargetName)]: {
+    [push]: {
       executor: `${PLUGIN_NAME}:push`,
       dependsOn: [build],
       cache: false,
@@ -161,12 +201,13 @@ function imageTargetSet(
       metadata: {
         description: `Copy the built image${of} to the Nix binary cache (nix copy --to), signed when a key is set`,
         technologies,
+        help: help(push, HELP_EXAMPLES.push),
       },
     },
     // Keyed on the image itself (image.json: store and derivation path), not on the sources:
     // a rebuild that yields the same image is still a hit. The build's configuration
     // names, so `boot-test:offline` boots what `build:offline` built.
-    [name(options.bootTestTargetName)]: {
+    [bootTest]: {
       executor: `${PLUGIN_NAME}:boot-test`,
       dependsOn: [build],
       cache: true,
@@ -177,6 +218,7 @@ function imageTargetSet(
       metadata: {
         description: `Boot the built image${of} headless in QEMU (KVM, else TCG) and fail on a failed systemd unit or check`,
         technologies,
+        help: help(bootTest, HELP_EXAMPLES.bootTest),
       },
     },
   };
@@ -195,13 +237,20 @@ function splitImageTargets(
   inputs: TargetInput[],
   targetConfigurations: { build: readonly string[]; eval: readonly string[] },
   configurations: readonly string[],
+  help: HelpOf,
 ): { targets: Record<string, TargetConfiguration>; targetGroups: Record<string, string[]> } {
   const targets: Record<string, TargetConfiguration> = {};
   const targetGroups: Record<string, string[]> = {};
   const names = [options.buildTargetName, options.evalTargetName, options.pushTargetName, options.bootTestTargetName];
+  const examples: Record<string, Record<string, unknown>> = {
+    [options.buildTargetName]: HELP_EXAMPLES.build,
+    [options.evalTargetName]: HELP_EXAMPLES.eval,
+    [options.pushTargetName]: HELP_EXAMPLES.push,
+    [options.bootTestTargetName]: HELP_EXAMPLES.bootTest,
+  };
   for (const configurationName of configurations) {
     const slug = configurationSlug(configurationName);
-    const set = imageTargetSet(options, inputs, targetConfigurations.build, { configurationName, outputPath: `dist/{projectRoot}/${slug}` }, {
+    const set = imageTargetSet(options, inputs, targetConfigurations.build, { configurationName, outputPath: `dist/{projectRoot}/${slug}` }, help, {
       suffix: `--${slug}`,
       outputPath: `dist/{projectRoot}/${slug}`,
       configurationName,
@@ -219,6 +268,8 @@ function splitImageTargets(
       metadata: {
         description: `Run ${target} for every image configuration of the flake (${configurations.join(', ')})`,
         technologies: ['nix'],
+        // The options it forwards are those of each configuration's target: its executor's help.
+        help: help(`${target}--${configurationSlug(configurations[0])}`, examples[target]),
       },
     };
   }
@@ -232,20 +283,24 @@ function imageTargets(
   targetConfigurations: { build: readonly string[]; eval: readonly string[] },
   /** The flake's image configurations: one gives the plain target set, several a set each. */
   configurations: readonly string[],
+  help: HelpOf,
 ): { targets: Record<string, TargetConfiguration>; targetGroups?: Record<string, string[]> } {
   const technologies = ['nix'];
-  const split = configurations.length > 1 ? splitImageTargets(options, inputs, targetConfigurations, configurations) : undefined;
+  const split = configurations.length > 1 ? splitImageTargets(options, inputs, targetConfigurations, configurations, help) : undefined;
   const only = configurations[0];
-  const targets = split?.targets ?? imageTargetSet(options, inputs, targetConfigurations.build, only && only !== 'liveImage' ? { configurationName: only } : {});
+  const targets =
+    split?.targets ?? imageTargetSet(options, inputs, targetConfigurations.build, only && only !== 'liveImage' ? { configurationName: only } : {}, help);
   // Not cached: it reports on this machine (Nix, space, KVM, emulation), not on the inputs.
   targets[options.doctorTargetName] = {
     executor: `${PLUGIN_NAME}:doctor`,
     cache: false,
-    options: {},
+    // The executor reads the options of `build` unless told otherwise: the build target under its configured name.
+    options: options.buildTargetName === 'build' ? {} : { buildTarget: options.buildTargetName },
     metadata: {
       description:
         'Check that this machine can build the image: Nix, flakes, free space, KVM, emulation or builders for its hostPlatform, substituters',
       technologies,
+      help: help(options.doctorTargetName, HELP_EXAMPLES.doctor),
     },
   };
   if (kind === 'flake') {
@@ -360,6 +415,7 @@ async function createNodesInternal(
   file: string,
   options: NixisoPluginOptions | undefined,
   context: CreateNodesContextV2,
+  exec: () => string,
 ): Promise<CreateNodesResult> {
   const root = dirname(file);
   const absolute = join(context.workspaceRoot, file);
@@ -387,17 +443,19 @@ async function createNodesInternal(
   // The flake's image configurations (hosts beside them are not images): one target set each when there are several.
   const configurations = kind === 'flake' ? imageConfigurations(absolute, content, readSource) : [];
   if (configurations.length) nixiso.configurations = configurations;
+  const name = projectName(root, context.workspaceRoot, projectJson);
   const { targets, targetGroups } = imageTargets(
     kind,
     normalized,
     imageInputs(model, normalized.extraInputs),
     { build: configurationNames(configured.build), eval: configurationNames(configured.eval) },
     configurations,
+    helpFor(name, exec),
   );
   return {
     projects: {
       [root]: {
-        name: projectName(root, context.workspaceRoot, projectJson),
+        name,
         root,
         projectType: 'application' as const,
         targets,
@@ -409,6 +467,15 @@ async function createNodesInternal(
 
 export const createNodesV2: CreateNodesV2<NixisoPluginOptions> = [
   '**/{flake.nix,configuration.nix}',
-  (files, options, context) => createNodesFromFiles<NixisoPluginOptions | undefined>(createNodesInternal, files, options, context),
+  (files, options, context) => {
+    let exec: string | undefined;
+    const execOnce = () => (exec ??= packageManagerExec(context.workspaceRoot));
+    return createNodesFromFiles<NixisoPluginOptions | undefined>(
+      (file, o, c) => createNodesInternal(file, o, c, execOnce),
+      files,
+      options,
+      context,
+    );
+  },
 ];
 export const createNodes = createNodesV2;
