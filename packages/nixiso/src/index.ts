@@ -8,13 +8,11 @@
 import type { PostTasksExecution } from '@nx/devkit';
 import type { NixisoPluginOptions } from './plugin/nodes';
 import { restoresCacheHits } from './plugin/remote-cache';
+import { workspaceRoot } from './nx-runtime';
 
 export { createNodes, createNodesV2 } from './plugin/nodes';
 export type { NixisoPluginOptions } from './plugin/nodes';
 export { createDependencies } from './plugin/dependencies';
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-const { workspaceRoot } = require('nx/src/utils/workspace-root') as typeof import('nx/dist/src/utils/workspace-root');
 
 /**
  * Undefined, not a hook that does nothing, where no remote cache is set up:

@@ -26,7 +26,6 @@ const TASK_HASH = /^[A-Za-z0-9_-]{8,128}$/;
 /** The Nx cache directory of this workspace (NX_CACHE_DIRECTORY, nx.json cacheDirectory, else Nx's default), as Nx computes it. */
 export function nxCacheDirectory(workspaceRoot: string): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require('nx/src/utils/cache-directory') as { cacheDir: string }).cacheDir;
   } catch {
     return process.env.NX_CACHE_DIRECTORY ? join(workspaceRoot, process.env.NX_CACHE_DIRECTORY) : join(workspaceRoot, '.nx/cache');

@@ -7,7 +7,6 @@
 import { createTestWorkspace, describeWithNix, describeWithQemu, type TestWorkspace } from '@nixiso/testing';
 
 const LAYOUTS = ['iso-channel', 'iso-flake', 'iso-channel-home-manager', 'iso-flake-home-manager'] as const;
-const CACHE_HIT = /existing outputs match the cache|local cache/i;
 
 /** One system package of every layout; one home package of the home-manager ones. */
 const checksOf = (layout: string) => [

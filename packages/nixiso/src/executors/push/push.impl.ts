@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { logger } from '../../nx-runtime';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   BINARY_CACHE_ENV,
   type BinaryCacheConfig,
