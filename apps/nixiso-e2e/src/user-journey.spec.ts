@@ -37,7 +37,7 @@ function newestOnRegistry(pkg: string, range: string): string {
   const parsed = JSON.parse(out) as string | string[];
   const versions = (Array.isArray(parsed) ? parsed : [parsed]).filter((v) => /^\d+\.\d+\.\d+$/.test(v));
   if (versions.length === 0) throw new Error(`no release of ${pkg}@${range} on the registry`);
-  return versions.sort(compareVersions).at(-1)!;
+  return versions.sort(compareVersions)[versions.length - 1];
 }
 
 /**
@@ -62,6 +62,12 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
 function ok(r: { status: number; output: string }): string {
   if (r.status !== 0) throw new Error(r.output);
   return r.output;
+}
+
+/** `nx show project --json` prints the project as the last line of its output. */
+function jsonOnLastLine(output: string) {
+  const lines = output.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
 }
 
 describeWithNix('a new user with the packed plugin', () => {
@@ -174,7 +180,7 @@ describeWithNix('a new user with the packed plugin', () => {
     });
 
     it('nx show project lists the inferred targets, cached with the inputs the plugin infers', () => {
-      const project = JSON.parse(ok(run('npx', ['nx', 'show', 'project', 'flake-hm', '--json'], ws)).trim().split('\n').at(-1)!);
+      const project = jsonOnLastLine(ok(run('npx', ['nx', 'show', 'project', 'flake-hm', '--json'], ws)));
       expect(project.root).toBe('images/flake-hm');
       expect(Object.keys(project.targets)).toEqual(expect.arrayContaining(['build', 'eval', 'push', 'boot-test', 'doctor', 'lock']));
       expect(project.targets.build).toMatchObject({ executor: '@nixiso/nx:build', cache: true });
@@ -203,7 +209,7 @@ Module._resolveFilename = function (request, parent, ...rest) {
 `,
       );
       const env = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${hook}`, NX_CACHE_PROJECT_GRAPH: 'false' };
-      const project = JSON.parse(ok(run('npx', ['nx', 'show', 'project', 'flake-hm', '--json'], ws, env)).trim().split('\n').at(-1)!);
+      const project = jsonOnLastLine(ok(run('npx', ['nx', 'show', 'project', 'flake-hm', '--json'], ws, env)));
       expect(Object.keys(project.targets)).toEqual(expect.arrayContaining(['build', 'eval', 'push', 'boot-test']));
       // The module dependencies (createDependencies and its DependencyType).
       const graphFile = join(dir, 'graph.json');
