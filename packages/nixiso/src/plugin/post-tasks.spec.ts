@@ -182,8 +182,8 @@ describeWithNix('postTasksExecution', (nix) => {
         console.log = () => {};
         const { postTasksExecution } = require(${JSON.stringify(join(__dirname, 'post-tasks.ts'))});
         postTasksExecution({}, ${JSON.stringify(context(root, 'local-cache'))}).then(() => {
-          const loaded = Object.keys(require.cache).filter((f) => /image\\/restore|node_modules\\/execa\\//.test(f));
-          process.stdout.write(JSON.stringify(loaded.map((f) => f.replace(/.*\\/(image|node_modules)\\//, '$1/'))));
+          const loaded = Object.keys(require.cache).filter((f) => /built-image\\/restore|node_modules\\/execa\\//.test(f));
+          process.stdout.write(JSON.stringify(loaded.map((f) => f.replace(/.*\\/(built-image|node_modules)\\//, '$1/'))));
         });`;
       return JSON.parse(execFileSync(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: workspaceRoot, encoding: 'utf8', env: nix.env }));
     };
@@ -191,7 +191,7 @@ describeWithNix('postTasksExecution', (nix) => {
     execFileSync(nix.nixStore, ['--add-root', join(rooted.root, rooted.outLink), '--realise', rooted.storePath], { env: nix.env });
     expect(loadedAfterHook(rooted.root)).toEqual([]);
     // The check sees them when the hook does need restore.ts: to register a link Nx restored, or to relink.
-    const expected = expect.arrayContaining(['image/restore.ts', expect.stringMatching(/^node_modules\/execa\//)]);
+    const expected = expect.arrayContaining(['built-image/restore.ts', expect.stringMatching(/^node_modules\/execa\//)]);
     expect(loadedAfterHook(workspaceWithHit(nix, true).root)).toEqual(expected);
     expect(loadedAfterHook(workspaceWithHit(nix, false).root)).toEqual(expected);
   });

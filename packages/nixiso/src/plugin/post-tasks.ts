@@ -16,8 +16,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { storeDirOf, validManifest } from '../nix/manifest';
 import type { NixisoPluginOptions } from './nodes';
-import { isIndirectRoot, linksTo } from '../image/out-link';
-import type { CacheHit } from '../image/restore';
+import { isIndirectRoot, linksTo } from '../built-image/out-link';
+import type { CacheHit } from '../built-image/restore';
 
 const CACHE_HIT = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
 
@@ -61,6 +61,6 @@ export const postTasksExecution: PostTasksExecution<NixisoPluginOptions> = async
     }
   }
   if (!hits.length) return;
-  const { restoreCacheHits } = await import('../image/restore');
+  const { restoreCacheHits } = await import('../built-image/restore');
   await restoreCacheHits(hits, options?.binaryCache, context.workspaceRoot);
 };

@@ -5,7 +5,7 @@
  * workspace, whatever its tasks; with the daemon it starts a plugin worker
  * for it each time, a fixed cost on every `nx` command. A local cache hit
  * needs no hook: its image is rooted for as long as its cache entry lives
- * (image/cache-root.ts). A remote hit can come from another machine whose
+ * (built-image/cache-root.ts). A remote hit can come from another machine whose
  * image this store has never seen, so the hook is registered whenever a
  * remote cache may serve hits: Nx Cloud, a self-hosted remote cache
  * (NX_SELF_HOSTED_REMOTE_CACHE_SERVER), an Nx cache plugin's nx.json

@@ -12,7 +12,7 @@ import { nodeSystem } from '../../nix/platforms';
 import { type AccelOption, chooseAccel, type KvmFacts, DEFAULT_MEMORY_MIB, DEFAULT_SMP, defaultTimeoutSeconds, qemuBinaryFor, qemuCommand } from '../../nix/qemu';
 import { capture, findExecutable, startInteractive } from '../../nix/run';
 import { checkLine, createSerialReader, POWEROFF_LINE, type SerialState } from '../../nix/serial';
-import { ensureImage } from '../../image/restore';
+import { ensureImage } from '../../built-image/restore';
 import { imageOutputDir, readBuiltImage } from '../image-output';
 import { kvmOf, probeKvm } from '../doctor/facts';
 import { executorResult, NixisoError } from '../executor-result';

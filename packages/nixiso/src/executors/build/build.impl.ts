@@ -30,8 +30,8 @@ import {
   storeDirOf,
   storePathOf,
 } from '../../nix/manifest';
-import { rootForCacheEntry } from '../../image/cache-root';
-import { rootOutLink, sha256File } from '../../image/out-link';
+import { rootForCacheEntry } from '../../built-image/cache-root';
+import { rootOutLink, sha256File } from '../../built-image/out-link';
 import { capture, runCommand } from '../../nix/run';
 import { executorResult, NixisoError, report } from '../executor-result';
 import { assertTracked, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
@@ -143,7 +143,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   const [sha256, drvPath, unrooted] = await Promise.all([
     sha256File(imagePath),
     built.drvPath ?? deriverOf(storePath, target.absRoot),
-    // So that a later local cache hit finds this image even after dist/ is gone (image/cache-root.ts).
+    // So that a later local cache hit finds this image even after dist/ is gone (built-image/cache-root.ts).
     rootForCacheEntry(storePath, target.workspaceRoot),
   ]);
   if (unrooted) logger.warn(`nixiso: warning: ${unrooted}`);

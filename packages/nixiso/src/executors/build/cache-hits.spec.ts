@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { spawnSync } from 'node:child_process';
 import { basename, join, relative } from 'node:path';
 import { createTestWorkspace, describeWithNix, tempDir, type TestWorkspace } from '@nixiso/testing';
-import { staleCacheRoots } from '../../image/cache-root';
+import { staleCacheRoots } from '../../built-image/cache-root';
 import { indirectRootPath } from '../../nix/gc-root';
 
 interface Manifest {

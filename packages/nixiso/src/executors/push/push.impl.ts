@@ -17,7 +17,7 @@ import {
 import { commandLine } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
 import { findExecutable, runCommand } from '../../nix/run';
-import { ensureImage } from '../../image/restore';
+import { ensureImage } from '../../built-image/restore';
 import { readBuiltImage } from '../image-output';
 import { executorResult, NIX_MISSING, NixisoError } from '../executor-result';
 import type { PushExecutorSchema } from './schema';

@@ -55,7 +55,7 @@ describeWithNix('two machines: Nix binary cache + Nx remote cache', (nix) => {
   /** Takes the image out of the Nix store, as garbage collection on another machine would: no GC root, no output, no .drv. */
   function forget(m: Manifest, ...workspaces: TestWorkspace[]): void {
     for (const ws of workspaces) rmSync(join(ws.root, m.outLink), { force: true });
-    // And the roots that tie it to a machine's Nx cache entry (image/cache-root.ts): that machine's cache is gone too.
+    // And the roots that tie it to a machine's Nx cache entry (built-image/cache-root.ts): that machine's cache is gone too.
     const roots = spawnSync(nix.nixStore, ['--query', '--roots', m.storePath], { env: nix.env, encoding: 'utf8' }).stdout;
     for (const line of roots.split('\n')) {
       const link = line.split(' -> ')[0];
