@@ -1,4 +1,4 @@
-import type { CreateNodesContextV2, NxJsonConfiguration, ProjectConfiguration } from '@nx/devkit';
+import type { CreateNodesContext, NxJsonConfiguration, ProjectConfiguration } from '@nx/devkit';
 import { tempTree } from '@nixiso/testing';
 import { createNodesV2, localSourcesOf, type NixisoPluginOptions } from './nodes';
 
@@ -12,7 +12,7 @@ async function projects(
   options: NixisoPluginOptions = {},
   nxJson: NxJsonConfiguration = {},
 ): Promise<Record<string, ProjectConfiguration>> {
-  const context: CreateNodesContextV2 = { workspaceRoot: root, nxJsonConfiguration: nxJson };
+  const context: CreateNodesContext = { workspaceRoot: root, nxJsonConfiguration: nxJson };
   const results = await createNodesV2[1](files, options, context);
   return Object.assign({}, ...results.map(([, result]) => result.projects ?? {}));
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
-import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, TargetConfiguration } from '@nx/devkit';
+import type { CreateNodesContext, CreateNodesResult, CreateNodes, TargetConfiguration } from '@nx/devkit';
 import { createNodesFromFiles } from '../nx-runtime';
 import type { BinaryCacheConfig } from '../nix/binary-cache';
 import { fingerprintCommand } from '../nix/fingerprint';
@@ -397,7 +397,7 @@ function configurationNames(targets: readonly unknown[]): string[] {
 function configuredTargets(
   projectJson: ProjectJson | undefined,
   options: Required<NixisoPluginOptions>,
-  context: CreateNodesContextV2,
+  context: CreateNodesContext,
 ): { build: unknown[]; eval: unknown[] } {
   const defaults = (context.nxJsonConfiguration.targetDefaults ?? {}) as Record<string, unknown>;
   const targets = projectJson?.targets ?? {};
@@ -414,7 +414,7 @@ function configuredTargets(
 async function createNodesInternal(
   file: string,
   options: NixisoPluginOptions | undefined,
-  context: CreateNodesContextV2,
+  context: CreateNodesContext,
   exec: () => string,
 ): Promise<CreateNodesResult> {
   const root = dirname(file);
@@ -465,7 +465,7 @@ async function createNodesInternal(
   };
 }
 
-export const createNodesV2: CreateNodesV2<NixisoPluginOptions> = [
+export const createNodes: CreateNodes<NixisoPluginOptions> = [
   '**/{flake.nix,configuration.nix}',
   (files, options, context) => {
     let exec: string | undefined;
@@ -478,4 +478,5 @@ export const createNodesV2: CreateNodesV2<NixisoPluginOptions> = [
     );
   },
 ];
-export const createNodes = createNodesV2;
+/** The same pair under its earlier name, which Nx 23 and 24 read as well. */
+export const createNodesV2 = createNodes;

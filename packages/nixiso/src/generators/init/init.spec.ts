@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { type CreateNodesV2, type NxJsonConfiguration, type ProjectGraph, readNxJson, type Tree } from '@nx/devkit';
+import { type CreateNodes, type NxJsonConfiguration, type ProjectGraph, readNxJson, type Tree } from '@nx/devkit';
 import { FsTree } from 'nx/src/generators/tree';
 import { tempTree } from '@nixiso/testing';
 import { initGenerator } from './init';
@@ -15,7 +15,7 @@ const INSTALLER = '{ modulesPath, ... }: { imports = [ "${modulesPath}/installer
 const FLAKE = '{ outputs = { nixpkgs, ... }: { nixosConfigurations.liveImage = nixpkgs.lib.nixosSystem { modules = [ ./configuration.nix ]; }; }; }';
 
 /** Another plugin that infers the given targets on every directory with a flake.nix, as a Makefile-based one might. */
-function otherPlugin(targets: string[]): CreateNodesV2 {
+function otherPlugin(targets: string[]): CreateNodes {
   return [
     '**/flake.nix',
     (files) =>
@@ -27,7 +27,7 @@ function otherPlugin(targets: string[]): CreateNodesV2 {
 }
 
 /** A workspace on disk (the plugin reads the image files from there) and the project graph with the other plugin's targets. */
-async function workspace(files: Record<string, string>, other: CreateNodesV2 = otherPlugin([])): Promise<Tree> {
+async function workspace(files: Record<string, string>, other: CreateNodes = otherPlugin([])): Promise<Tree> {
   const root = tempTree({ 'nx.json': '{}', 'package.json': '{ "name": "ws" }', ...files });
   const [pattern, createNodes] = other;
   const matching = Object.keys(files).filter((f) => f.endsWith(pattern.replace('**/', '')));
