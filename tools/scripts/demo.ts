@@ -6,7 +6,12 @@
  * against real nixpkgs when it is reachable, else offline against
  * tools/nix-fixtures — and says which.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTestWorkspace } from '../testing/src';
+
+/** The release of the offline stand-ins (tools/nix-fixtures/nixpkgs/.version). */
+const OFFLINE_RELEASE = readFileSync(join(__dirname, '../nix-fixtures/nixpkgs/.version'), 'utf8').trim();
 
 async function reachable(url: string): Promise<boolean> {
   try {
@@ -28,20 +33,22 @@ function step(title: string, r: { status: number; output: string }): void {
 async function main(): Promise<void> {
   const ws = createTestWorkspace();
   console.log(`workspace: ${ws.root}`);
-  step(
-    'npx nx g @nixiso:image images/rescue --flake --homeManager --no-interactive',
-    ws.nx(['g', '@nixiso:image', 'images/rescue', '--flake', '--homeManager', '--no-interactive']),
-  );
-  ws.git('add', '-A');
-  ws.git('commit', '-qm', 'add the rescue image');
-
   const online = (await reachable('https://cache.nixos.org/nix-cache-info')) && (await reachable('https://github.com'));
-  const target = online ? 'rescue:build' : 'rescue:build:offline';
   console.log(
     online
       ? '\nnixpkgs is reachable: building with real nixpkgs and home-manager'
-      : '\nnixpkgs is not reachable from here: building OFFLINE against the stand-ins in tools/nix-fixtures (configuration "offline")',
+      : '\nnixpkgs is not reachable from here: building OFFLINE against the stand-ins in tools/nix-fixtures (configuration "offline"), ' +
+          `which are NixOS ${OFFLINE_RELEASE}: the image is generated for that release`,
   );
+  // The stand-ins' home-manager accepts the home.stateVersion values of its own release branch only, as home-manager does.
+  const release = online ? [] : [`--release=${OFFLINE_RELEASE}`];
+  step(
+    `npx nx g @nixiso:image images/rescue --flake --homeManager ${release.join(' ')} --no-interactive`.replace('  ', ' '),
+    ws.nx(['g', '@nixiso:image', 'images/rescue', '--flake', '--homeManager', ...release, '--no-interactive']),
+  );
+  ws.git('add', '-A');
+  ws.git('commit', '-qm', 'add the rescue image');
+  const target = online ? 'rescue:build' : 'rescue:build:offline';
   step(`npx nx run ${target}`, ws.nx(['run', target]));
   step(`npx nx run ${target}   # again: an Nx cache hit, no Nix evaluation`, ws.nx(['run', target]));
   console.log(`\n$ cat dist/images/rescue/manifest.json\n${ws.read('dist/images/rescue/manifest.json')}`);
