@@ -54,6 +54,11 @@ describe('plainSerialLine', () => {
     expect(plainSerialLine(`[${GREEN}  OK  ${NORMAL}] Started Journal Service.\r`)).toBe('[  OK  ] Started Journal Service.');
     expect(plainSerialLine('\x1bM\r\x1b[K[  OK  ] Started Foo.')).toBe('[  OK  ] Started Foo.');
     expect(plainSerialLine('[ ***  ] A start job is running for Foo (3s / 1min 30s)\r[  OK  ] Started Foo.')).toBe('[  OK  ] Started Foo.');
+    // The kernel writes to the same console: a message it appends to systemd's line is not part of it.
+    expect(plainSerialLine('[  OK  ] Reached target multi-user.target.[    2.281769] tsc: Refined TSC clocksource calibration: 2596.101 MHz')).toBe(
+      '[  OK  ] Reached target multi-user.target.',
+    );
+    expect(plainSerialLine('[    2.281769] tsc: Refined TSC clocksource calibration')).toBe('[    2.281769] tsc: Refined TSC clocksource calibration');
     expect(plainSerialLine('\x1b[1;32m[\x1b]0;nixos@nixos: ~\x07nixos@nixos:~]$\x1b[0m ')).toBe('[nixos@nixos:~]$');
   });
 });

@@ -74,11 +74,18 @@ const MAX_CHECK_OUTPUT_LINES = 200;
 // eslint-disable-next-line no-control-regex
 const TERMINAL_CODES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]/g;
 
-/** A console line as a terminal would show it: no colours or titles, and of a `\r`-rewritten line its last text. */
+/** A kernel message (`[    2.281769] tsc: …`) that the kernel wrote into the middle of another line on the same console. */
+const INTERLEAVED_PRINTK = /(?<=\S)\[\s*\d+\.\d{6}\] .*$/;
+
+/**
+ * A console line as a terminal would show it: no colours or titles, of a
+ * `\r`-rewritten line its last text, and without a kernel message the
+ * kernel appended to it (systemd and the kernel share the serial console).
+ */
 export function plainSerialLine(raw: string): string {
   const text = raw.replace(TERMINAL_CODES, '').replace(/\r+$/, '');
   const parts = text.split('\r').filter((p) => p.trim());
-  return (parts.length ? parts[parts.length - 1] : '').replace(/\s+$/, '');
+  return (parts.length ? parts[parts.length - 1] : '').replace(INTERLEAVED_PRINTK, '').replace(/\s+$/, '');
 }
 
 const STATUS_LINE = /^\[\s*(OK|FAILED|DEPEND|TIME|INFO|ASSERT|UNSUPP|ONCE)\s*\]\s(.*)$/;
