@@ -315,15 +315,24 @@ function imageTargets(
   return { targets, targetGroups: split?.targetGroups };
 }
 
+/** The plugin options that name an inferred target. */
+export type TargetNameOption = Exclude<keyof NixisoPluginOptions, 'binaryCache' | 'extraInputs' | 'restoreCacheHits'>;
+
+/** The target names the plugin infers by default, by plugin option. */
+export const DEFAULT_TARGET_NAMES: Readonly<Record<TargetNameOption, string>> = {
+  buildTargetName: 'build',
+  evalTargetName: 'eval',
+  lockTargetName: 'lock',
+  pushTargetName: 'push',
+  doctorTargetName: 'doctor',
+  bootTestTargetName: 'boot-test',
+};
+
 function normalizeOptions(options: NixisoPluginOptions | undefined): Required<NixisoPluginOptions> {
   return {
-    pushTargetName: options?.pushTargetName ?? 'push',
-    doctorTargetName: options?.doctorTargetName ?? 'doctor',
-    bootTestTargetName: options?.bootTestTargetName ?? 'boot-test',
+    ...DEFAULT_TARGET_NAMES,
+    ...Object.fromEntries(Object.entries(options ?? {}).filter(([key, value]) => key in DEFAULT_TARGET_NAMES && value !== undefined)),
     binaryCache: options?.binaryCache ?? {},
-    buildTargetName: options?.buildTargetName ?? 'build',
-    evalTargetName: options?.evalTargetName ?? 'eval',
-    lockTargetName: options?.lockTargetName ?? 'lock',
     extraInputs: options?.extraInputs ?? [],
     restoreCacheHits: options?.restoreCacheHits ?? false,
   };

@@ -9,22 +9,10 @@ import {
 } from '@nx/devkit';
 import { addPlugin } from '@nx/devkit/internal';
 import { IMAGE_EXECUTORS } from '../../nix/target-defaults';
-import { createNodesV2, type NixisoPluginOptions } from '../../plugin/nodes';
+import { createNodesV2, DEFAULT_TARGET_NAMES, type TargetNameOption } from '../../plugin/nodes';
 import type { InitGeneratorSchema } from './schema';
 
 export const PLUGIN_PACKAGE = '@nixiso/nx';
-
-type TargetNameOption = Exclude<keyof NixisoPluginOptions, 'binaryCache' | 'extraInputs' | 'restoreCacheHits'>;
-
-/** The target names the plugin infers by default, by plugin option. */
-const DEFAULT_TARGET_NAMES: Record<TargetNameOption, string> = {
-  buildTargetName: 'build',
-  evalTargetName: 'eval',
-  lockTargetName: 'lock',
-  pushTargetName: 'push',
-  doctorTargetName: 'doctor',
-  bootTestTargetName: 'boot-test',
-};
 
 /**
  * The names init tries for each inferred target, in order, when another
