@@ -19,7 +19,7 @@ import {
   type ResolvedBinaryCache,
   resolveBinaryCache,
 } from '../nix/binary-cache';
-import { type BuildManifest, InvalidManifestError, manifestJson, type ManifestScope, storeDirOf, type ValidManifest, validManifest } from '../nix/manifest';
+import { type BuildManifest, InvalidManifestError, manifestJson, type ManifestScope, manifestScope, type ValidManifest, validManifest } from '../nix/manifest';
 import { capture, findExecutable } from '../nix/run';
 import { assertInsideDist, rootOutLink, sha256File } from './out-link';
 
@@ -43,11 +43,6 @@ const NO_PULL: PullConfig = { substituters: [], publicKeys: [], sources: {} };
 /** The `binaryCache` plugin option, overridden by NIXISO_* environment variables. */
 export function pullConfig(binaryCache: BinaryCacheConfig | undefined, env: NodeJS.ProcessEnv = process.env): PullConfig {
   return resolveBinaryCache([{ source: 'the @nixiso/nx plugin options in nx.json', config: binaryCache }], env);
-}
-
-/** The scope a manifest of this project is validated against, with this process's Nix store. */
-export function manifestScope(workspaceRoot: string, projectRoot: string, env: NodeJS.ProcessEnv = process.env): ManifestScope {
-  return { storeDir: storeDirOf(env), workspaceRoot, projectRoot };
 }
 
 function distDirOf(scope: ManifestScope): string {

@@ -8,13 +8,13 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type ManifestScope, outputDirProblem, storeDirOf, type ValidManifest, validManifest } from '../nix/manifest';
+import { type ManifestScope, manifestScope, outputDirProblem, type ValidManifest, validManifest } from '../nix/manifest';
 import { NixisoError } from './executor-result';
 
 /** The absolute output directory, checked: dist/<projectRoot> or a directory inside it. */
 export function imageOutputDir(outputPath: string | undefined, workspaceRoot: string, projectRoot: string): string {
   if (outputPath === undefined) return join(workspaceRoot, 'dist', projectRoot);
-  const problem = outputDirProblem(outputPath, { storeDir: storeDirOf(process.env), workspaceRoot, projectRoot });
+  const problem = outputDirProblem(outputPath, manifestScope(workspaceRoot, projectRoot));
   if (problem) {
     throw new NixisoError(
       `option "outputPath" (${JSON.stringify(outputPath)}) ${problem}; leave it unset (${join('dist', projectRoot)}) or name a directory inside it`,
@@ -50,7 +50,7 @@ export function readBuiltImage(context: ExecutorContext, outputPath: string | un
   if (!project) throw new NixisoError(`the ${executor} executor must run as a project target`);
   const projectRoot = context.projectsConfigurations.projects[project].root;
   const outputDir = imageOutputDir(outputPath, context.root, projectRoot);
-  const scope: ManifestScope = { storeDir: storeDirOf(process.env), workspaceRoot: context.root, projectRoot };
+  const scope = manifestScope(context.root, projectRoot);
   const buildTask = buildTaskOf(context);
   const path = join(outputDir, 'manifest.json');
   if (!existsSync(path)) {

@@ -92,6 +92,11 @@ export function storeDirOf(env: NodeJS.ProcessEnv): string {
   return env.NIX_STORE_DIR || DEFAULT_STORE_DIR;
 }
 
+/** The scope a manifest of this project is validated against, with this process's Nix store. */
+export function manifestScope(workspaceRoot: string, projectRoot: string, env: NodeJS.ProcessEnv = process.env): ManifestScope {
+  return { storeDir: storeDirOf(env), workspaceRoot, projectRoot };
+}
+
 /** Nix's base32 digits (no e, o, t, u) and the characters of a store path name. */
 const STORE_PATH_BASENAME = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]{1,211}$/;
 

@@ -14,7 +14,7 @@
 import type { PostTasksExecution } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { storeDirOf, validManifest } from '../nix/manifest';
+import { manifestScope, validManifest } from '../nix/manifest';
 import type { NixisoPluginOptions } from './nodes';
 import { isIndirectRoot, linksTo } from '../built-image/out-link';
 import type { CacheHit } from '../built-image/restore';
@@ -29,8 +29,7 @@ const CACHE_HIT = new Set(['local-cache', 'local-cache-kept-existing', 'remote-c
  */
 function imageInPlace(manifestPath: string, workspaceRoot: string, projectRoot: string): boolean {
   try {
-    const scope = { storeDir: storeDirOf(process.env), workspaceRoot, projectRoot };
-    const manifest = validManifest(readFileSync(manifestPath, 'utf8'), manifestPath, scope);
+    const manifest = validManifest(readFileSync(manifestPath, 'utf8'), manifestPath, manifestScope(workspaceRoot, projectRoot));
     const outLink = resolve(workspaceRoot, manifest.outLink);
     return existsSync(manifest.storePath) && linksTo(outLink, manifest.storePath) && isIndirectRoot(outLink);
   } catch {

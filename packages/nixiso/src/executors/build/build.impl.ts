@@ -23,11 +23,11 @@ import {
   imageIdentityJson,
   manifestJson,
   manifestProblems,
+  manifestScope,
   type ManifestScope,
   outputPathProblem,
   parseBuildJson,
   problemLines,
-  storeDirOf,
   storePathOf,
 } from '../../nix/manifest';
 import { rootForCacheEntry } from '../../built-image/cache-root';
@@ -242,7 +242,7 @@ function realpathIfLink(path: string): string | undefined {
 type ManifestTarget = Pick<Awaited<ReturnType<typeof resolveImageTarget>>, 'workspaceRoot' | 'projectRoot' | 'distDir' | 'absRoot'>;
 
 function scopeOf(target: ManifestTarget): ManifestScope {
-  return { storeDir: storeDirOf(process.env), workspaceRoot: target.workspaceRoot, projectRoot: target.projectRoot };
+  return manifestScope(target.workspaceRoot, target.projectRoot);
 }
 
 /**
