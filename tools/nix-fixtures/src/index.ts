@@ -18,7 +18,7 @@ export function fixtureRelease(nixpkgsDir = join(fixturesDir, 'nixpkgs')): strin
   return readFileSync(join(nixpkgsDir, '.version'), 'utf8').trim();
 }
 
-/** A version-2 flake registry mapping `nixpkgs`, `home-manager` and `nixos-generators` to the stand-ins. */
+/** A version-2 flake registry mapping `nixpkgs`, `home-manager`, `nixos-generators`, `flake-parts` and `flake-utils-plus` to the stand-ins. */
 export function fixtureRegistry(root = fixturesDir): object {
   const entry = (id: string, dir: string) => ({
     from: { type: 'indirect', id },
@@ -26,7 +26,13 @@ export function fixtureRegistry(root = fixturesDir): object {
   });
   return {
     version: 2,
-    flakes: [entry('nixpkgs', 'nixpkgs'), entry('home-manager', 'home-manager'), entry('nixos-generators', 'nixos-generators')],
+    flakes: [
+      entry('nixpkgs', 'nixpkgs'),
+      entry('home-manager', 'home-manager'),
+      entry('nixos-generators', 'nixos-generators'),
+      entry('flake-parts', 'flake-parts'),
+      entry('flake-utils-plus', 'flake-utils-plus'),
+    ],
   };
 }
 

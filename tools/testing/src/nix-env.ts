@@ -14,6 +14,8 @@ export const fixtures = {
   nixpkgs: join(fixturesRoot, 'nixpkgs'),
   homeManager: join(fixturesRoot, 'home-manager'),
   nixosGenerators: join(fixturesRoot, 'nixos-generators'),
+  flakeParts: join(fixturesRoot, 'flake-parts'),
+  flakeUtilsPlus: join(fixturesRoot, 'flake-utils-plus'),
   /** Directory holding the `nixos-generate` stand-in, to put on PATH. */
   nixosGenerateBin: join(fixturesRoot, 'nixos-generators/bin'),
   registry: join(fixturesRoot, 'registry.json'),
