@@ -74,6 +74,24 @@ describe('createDependencies', () => {
     expect(sortEdges(edges)).toEqual(['three -> a (images/three/configuration.nix)']);
   });
 
+  it('adds no edge for what an encrypted or binary .nix file would lex as', async () => {
+    const root = tempDir('nixiso-deps-');
+    // As a locked git-crypt checkout has it: header, nonce, then ciphertext that happens to spell `../../modules/b`.
+    const gitCrypt = Buffer.concat([
+      Buffer.from('\0GITCRYPT\0', 'latin1'),
+      Buffer.from('4afaa6178c176057e8d46983', 'hex'),
+      Buffer.from(' ../../modules/b /usr \xa8\x24\xcf ../../modules/a/keys ', 'latin1'),
+    ]);
+    // Not UTF-8, no NUL: Latin-1 text with a path in it.
+    const latin1 = Buffer.from('# Gr\xfc\xdfe\n{ imports = [ ../../modules/b ]; }\n', 'latin1');
+    const withSecrets = { ...files, 'images/two/secrets.nix': gitCrypt.toString('latin1'), 'images/three/old.nix': latin1.toString('latin1') };
+    writeFiles(root, files);
+    writeFileSync(join(root, 'images/two/secrets.nix'), gitCrypt);
+    writeFileSync(join(root, 'images/three/old.nix'), latin1);
+    const edges = await createDependencies(undefined, contextFor(root, roots, withSecrets, ['images/two/secrets.nix', 'images/three/old.nix']));
+    expect(edges).toEqual([]);
+  });
+
   it('finds every edge of 500 images sharing 20 modules (timed in tools/bench)', async () => {
     const root = tempDir('nixiso-deps-bench-');
     const many: Record<string, string> = {};

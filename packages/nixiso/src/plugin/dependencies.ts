@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { CreateDependencies, CreateDependenciesContext, ProjectConfiguration, RawProjectGraphDependency } from '@nx/devkit';
 import { DependencyType } from '../nx-runtime';
 import { scanImports } from '../nix/scan-imports';
+import { readNixSource } from './image-reads';
 
 /**
  * What each `.nix` file refers to, workspace-relative, by file and content
@@ -15,14 +15,12 @@ function referencedPaths(file: string, hash: string | undefined, workspaceRoot: 
   const key = `${workspaceRoot}\0${file}`;
   const cached = scanned.get(key);
   if (hash && cached?.hash === hash) return cached.targets;
-  let source: string;
-  try {
-    source = readFileSync(posix.join(workspaceRoot, file), 'utf8');
-  } catch {
-    return []; // deleted since Nx listed it
-  }
+  const source = readNixSource(posix.join(workspaceRoot, file));
+  if (!source) return []; // deleted since Nx listed it
   const targets: string[] = [];
-  for (const absolute of scanImports(source, posix.join(workspaceRoot, file))) {
+  // An encrypted or binary file's bytes would lex as stray paths: it refers to nothing.
+  const referenced = 'text' in source ? scanImports(source.text, posix.join(workspaceRoot, file)) : [];
+  for (const absolute of referenced) {
     const relative = posix.relative(workspaceRoot, absolute);
     if (relative !== '..' && !relative.startsWith('../') && !posix.isAbsolute(relative)) targets.push(relative || '.');
   }

@@ -1,7 +1,26 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { tempTree } from '@nixiso/testing';
-import { imageReads, inputPatterns, literalGlob } from './image-reads';
+import { imageReads, inputPatterns, literalGlob, readNixSource } from './image-reads';
 
 const workspace = (files: Record<string, string>): string => tempTree(files, 'nixiso-reads-');
+
+const writeBytes = (root: string, path: string, bytes: Uint8Array): void => {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), bytes);
+};
+
+/** A git-crypt-encrypted file as a locked checkout has it: header, nonce, ciphertext that lexes as paths (`/usr`, `/YcF`, `../x`). */
+const gitCryptBytes = (): Buffer =>
+  Buffer.concat([
+    Buffer.from('\0GITCRYPT\0', 'latin1'),
+    Buffer.from('4afaa6178c176057e8d46983', 'hex'),
+    Buffer.from([0xa8, 0x24, 0xcf, 0x20]),
+    Buffer.from(' /YcF ../../keys/k ', 'latin1'),
+    Buffer.from([0xe1, 0x17, 0x3e, 0x0a]),
+    Buffer.from('x = /usr;\n/M ./sub ', 'latin1'),
+    Buffer.from([0xd8, 0x73, 0x60, 0x7c, 0xc3, 0x0f, 0xdc, 0x21, 0x90, 0x2f, 0x61, 0x9e]),
+  ]);
 
 describe('imageReads', () => {
   it('follows references through Nix files outside every project, to files of any kind', () => {
@@ -23,6 +42,7 @@ describe('imageReads', () => {
     ]);
     expect(reads.external).toEqual([]);
     expect(reads.computed).toEqual([]);
+    expect(reads.opaque).toEqual([]);
   });
 
   it('counts a computed path as its directory, with a note, and follows every Nix file in it', () => {
@@ -68,6 +88,37 @@ describe('imageReads', () => {
       'images/a/home.nix': '{ }',
     });
     expect(imageReads(root, 'images/a').reads).toEqual([]);
+  });
+  it('counts a git-crypt-encrypted Nix file as an input but never scans it: its bytes add no reads', () => {
+    const root = workspace({
+      'images/vault/configuration.nix': '{ ... }: { imports = [ ./secrets.nix ../../secrets/wifi.nix ]; }',
+      'images/vault/sub/a.nix': '{ }',
+      'keys/k': 'x',
+    });
+    writeBytes(root, 'images/vault/secrets.nix', gitCryptBytes());
+    writeBytes(root, 'secrets/wifi.nix', gitCryptBytes());
+    expect(readNixSource(join(root, 'images/vault/secrets.nix'))).toEqual({ opaque: 'git-crypt' });
+    expect(readNixSource(join(root, 'images/vault/missing.nix'))).toBeUndefined();
+    const reads = imageReads(root, 'images/vault');
+    // secrets.nix is a file of the project, an input already; wifi.nix, outside it, a read file.
+    expect(reads.reads).toEqual([{ path: 'secrets/wifi.nix', kind: 'file', from: 'images/vault/configuration.nix' }]);
+    expect(reads.external).toEqual([]);
+    expect(reads.computed).toEqual([]);
+    expect(reads.opaque).toEqual([
+      'images/vault/secrets.nix is git-crypt-encrypted: an input as a file, its references not followed',
+      'secrets/wifi.nix is git-crypt-encrypted: an input as a file, its references not followed',
+    ]);
+    expect(inputPatterns(reads.reads[0])).toEqual(['{workspaceRoot}/secrets/wifi.nix']);
+  });
+
+  it('follows a secrets file once git-crypt unlocks it, and stops when it is locked again (the cache is keyed by content)', () => {
+    const root = workspace({ 'images/vault/configuration.nix': '{ imports = [ ./secrets.nix ]; }' });
+    writeBytes(root, 'images/vault/secrets.nix', Buffer.from('# unlocked: ü\n{ k = ../../keys/k; }\n'));
+    expect(imageReads(root, 'images/vault').reads).toEqual([{ path: 'keys/k', kind: 'missing', from: 'images/vault/secrets.nix' }]);
+    writeBytes(root, 'images/vault/secrets.nix', gitCryptBytes());
+    const locked = imageReads(root, 'images/vault');
+    expect(locked.reads).toEqual([]);
+    expect(locked.opaque).toHaveLength(1);
   });
 });
 

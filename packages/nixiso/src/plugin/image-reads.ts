@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
+import { type NixSourceText, nixSourceText, opaqueDescription } from '../nix/nix-source';
 import { scanPathReferences } from '../nix/scan-imports';
 
 export type ReadKind = 'file' | 'directory' | 'missing';
@@ -27,6 +28,8 @@ export interface ImageReads {
   external: string[];
   /** One line per computed path: where it is and which directory stands for it. */
   computed: string[];
+  /** One line per Nix file reached that is not Nix source (encrypted, binary): an input as a file, its references not followed. */
+  opaque: string[];
 }
 
 /** Directories never walked for Nix files: VCS data, package managers, Nx and Nix outputs. */
@@ -67,21 +70,40 @@ function kindOf(path: string): ReadKind {
 
 const inside = (path: string, dir: string): boolean => path === dir || path.startsWith(dir === '/' ? '/' : `${dir}/`);
 
-/** Parsed references by file, keyed by content: the daemon recomputes the graph often, the files rarely change. */
-const referenceCache = new Map<string, { source: string; refs: ReturnType<typeof scanPathReferences> }>();
-
-function referencesOf(file: string): ReturnType<typeof scanPathReferences> {
-  let source: string;
+/**
+ * A Nix file's text to lex, or why it is not Nix source (git-crypt or age
+ * ciphertext, binary): such a file is an input like any other, but what its
+ * bytes would lex as is noise. Undefined when it cannot be read.
+ */
+export function readNixSource(file: string): NixSourceText | undefined {
   try {
-    source = readFileSync(file, 'utf8');
+    return nixSourceText(readFileSync(file));
   } catch {
-    return [];
+    return undefined;
   }
-  const cached = referenceCache.get(file);
-  if (cached?.source === source) return cached.refs;
-  const refs = scanPathReferences(source, file);
-  referenceCache.set(file, { source, refs });
-  return refs;
+}
+
+type References = ReturnType<typeof scanPathReferences>;
+
+/** What one Nix file refers to, or why it is not scanned. */
+type ScannedFile = { refs: References } | { opaque: string };
+
+/** Scanned files by path, keyed by content: the daemon recomputes the graph often, the files rarely change. */
+const scanCache = new Map<string, { bytes: Buffer; scanned: ScannedFile }>();
+
+function scanFile(file: string): ScannedFile {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return { refs: [] };
+  }
+  const cached = scanCache.get(file);
+  if (cached?.bytes.equals(bytes)) return cached.scanned;
+  const source = nixSourceText(bytes);
+  const scanned: ScannedFile = 'text' in source ? { refs: scanPathReferences(source.text, file) } : { opaque: opaqueDescription(source.opaque) };
+  scanCache.set(file, { bytes, scanned });
+  return scanned;
 }
 
 /**
@@ -98,6 +120,7 @@ export function imageReads(workspaceRoot: string, projectRoot: string, storeDir 
   const reached = new Map<string, { kind: ReadKind; from: string }>();
   const external = new Set<string>();
   const computed: string[] = [];
+  const opaque: string[] = [];
   const follow = (file: string) => {
     if (!followed.has(file)) {
       followed.add(file);
@@ -106,7 +129,13 @@ export function imageReads(workspaceRoot: string, projectRoot: string, storeDir 
   };
   while (queue.length) {
     const file = queue.shift() as string;
-    for (const ref of referencesOf(file)) {
+    const scanned = scanFile(file);
+    if ('opaque' in scanned) {
+      const where = posix.relative(workspaceRoot, file);
+      opaque.push(`${where.startsWith('..') ? file : where} is ${scanned.opaque}: an input as a file, its references not followed`);
+      continue;
+    }
+    for (const ref of scanned.refs) {
       const { target } = ref;
       if (inside(target, storeDir)) continue;
       const kind = kindOf(target);
@@ -129,6 +158,7 @@ export function imageReads(workspaceRoot: string, projectRoot: string, storeDir 
     reads: outermost(reached, workspaceRoot),
     external: [...external].sort(),
     computed,
+    opaque,
   };
 }
 
