@@ -31,6 +31,8 @@ export interface RunResult {
   stderr: string;
   /** Set when we stopped the child because we received this signal. */
   interruptedBy?: NodeJS.Signals;
+  /** Set when capture stopped the child at its timeout. */
+  timedOut?: true;
 }
 
 export function findExecutable(name: string, pathValue = process.env.PATH ?? ''): string | undefined {
@@ -121,10 +123,20 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+export interface CaptureOptions {
+  /** Stops the child after this long (SIGTERM, SIGKILL 5 s later); the result says `timedOut`. */
+  timeoutMs?: number;
+}
+
 /** A short command whose output we need (git, nix --version); never streamed. */
-export async function capture(cmd: Command, cwd: string, env?: NodeJS.ProcessEnv): Promise<RunResult> {
-  const result = await execa(cmd.command, cmd.args, { cwd, env, reject: false, stdin: 'ignore' });
-  return { exitCode: result.exitCode ?? 1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+export async function capture(cmd: Command, cwd: string, env?: NodeJS.ProcessEnv, options: CaptureOptions = {}): Promise<RunResult> {
+  const result = await execa(cmd.command, cmd.args, { cwd, env, reject: false, stdin: 'ignore', timeout: options.timeoutMs });
+  return {
+    exitCode: result.exitCode ?? 1,
+    stdout: result.stdout ?? '',
+    stderr: result.stderr ?? '',
+    ...(result.timedOut ? { timedOut: true as const } : {}),
+  };
 }
 
 export interface InteractiveOptions {

@@ -1,0 +1,216 @@
+/**
+ * Asking Nix which configurations of a flake are images, during graph
+ * construction (as @nx/gradle asks Gradle): where the static reading cannot
+ * decide. Cached on disk per flake, keyed by the command line, the Nix
+ * version and what the flake reads, so that an unchanged workspace starts
+ * no evaluation; without Nix, offline, or when Nix fails, the result says
+ * why and the caller keeps its static reading.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { type Command, commandLine } from '../nix/command';
+import { type FlakeImages, type FlakeImagesRequest, flakeImagesCommand, parseFlakeImages } from '../nix/discovery-command';
+import { parseNixFailure } from '../nix/errors';
+import { capture, findExecutable } from '../nix/run';
+import { NIX_MISSING } from '../executors/executor-result';
+import { workspaceRoot } from '../nx-runtime';
+
+export interface EvaluateFlakeImagesOptions extends FlakeImagesRequest {
+  /** The flake's directory: where Nix runs. */
+  cwd: string;
+  /**
+   * A hash of everything the flake reads (its Nix files, flake.lock, …),
+   * computed by the caller: a different hash evaluates again.
+   */
+  inputsHash: string;
+  /** How long Nix may evaluate before it is stopped (default 120). */
+  timeoutSeconds?: number;
+  /** Environment for Nix (PATH decides which nix runs); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Nx's workspace data directory; default: Nx's own for this workspace. The cache lives in `<it>/nixiso/discovery/`. */
+  workspaceDataDirectory?: string;
+}
+
+export type FlakeImagesEvaluation =
+  | { status: 'evaluated'; configurations: FlakeImages; cached: boolean }
+  | { status: 'unavailable'; reason: string };
+
+export const DEFAULT_DISCOVERY_TIMEOUT_SECONDS = 120;
+/** Evaluations at a time in this process: each holds a nixpkgs evaluation in memory (hundreds of MB for real ones). */
+export const MAX_CONCURRENT_EVALUATIONS = 2;
+/** Bumped when the cache file's shape or the key's parts change: older files are then not used. */
+const CACHE_FORMAT = 1;
+/** How many of Nix's error lines the reason keeps. */
+const REASON_LINES = 6;
+
+/**
+ * Nx's workspace data directory (`.nx/workspace-data`, NX_WORKSPACE_DATA_DIRECTORY)
+ * as Nx computes it. Nx 23.2.1 and 24 both export it from
+ * nx/src/utils/cache-directory, where @nx/gradle takes it; `@nx/devkit/internal`
+ * re-exports it in both. Where neither has it, Nx's rule is applied to `workspaceRoot`.
+ */
+export function nxWorkspaceDataDirectory(workspaceRoot: string, load: (id: string) => unknown = require): string {
+  for (const id of ['nx/src/utils/cache-directory', '@nx/devkit/internal']) {
+    try {
+      const value = (load(id) as Record<string, unknown> | undefined)?.workspaceDataDirectory;
+      if (typeof value === 'string') return value;
+    } catch {
+      // Gone from this Nx, or it refused a configured directory: the next one.
+    }
+  }
+  const configured = process.env.NX_WORKSPACE_DATA_DIRECTORY ?? process.env.NX_PROJECT_GRAPH_CACHE_DIRECTORY;
+  if (configured) return isAbsolute(configured) ? configured : join(workspaceRoot, configured);
+  return join(workspaceRoot, '.nx', 'workspace-data');
+}
+
+let nxDataDirectory: string | undefined;
+
+/** Where the cache files are: `<workspace data>/nixiso/discovery`; Nx's directory is looked up only when none is given. */
+export function discoveryCacheDirectory(workspaceDataDirectory?: string): string {
+  const dataDirectory = workspaceDataDirectory ?? (nxDataDirectory ??= nxWorkspaceDataDirectory(workspaceRoot));
+  return join(dataDirectory, 'nixiso', 'discovery');
+}
+
+/** `work` run when fewer than `max` others run; later callers wait in order. */
+export function concurrencyLimit(max: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    // The slot passes straight to the next caller, so that no newcomer takes it in between.
+    if (next) next();
+    else running--;
+  };
+  return async (work) => {
+    if (running < max) running++;
+    else await new Promise<void>((start) => waiting.push(start));
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  };
+}
+
+const evaluationSlot = concurrencyLimit(MAX_CONCURRENT_EVALUATIONS);
+/** `nix --version` per nix executable, for this process. */
+const nixVersions = new Map<string, Promise<{ version: string } | { reason: string }>>();
+/** Why an evaluation was unavailable, per cache key, for this process: not on disk, so a later process (online again) retries. */
+const unavailableReasons = new Map<string, string>();
+/** Evaluations running now, per cache key: a second caller shares the first one's. */
+const running = new Map<string, Promise<FlakeImagesEvaluation>>();
+
+function nixVersion(nix: string, cwd: string, env: NodeJS.ProcessEnv | undefined): Promise<{ version: string } | { reason: string }> {
+  let version = nixVersions.get(nix);
+  if (!version) {
+    version = capture({ command: nix, args: ['--version'] }, cwd, env, { timeoutMs: 30_000 }).then((r) =>
+      r.exitCode === 0 ? { version: r.stdout.trim() } : { reason: `\`${nix} --version\` failed: ${r.stderr.trim() || `exit code ${r.exitCode}`}` },
+    );
+    nixVersions.set(nix, version);
+  }
+  return version;
+}
+
+/** The cache key: the command line, where it runs, the Nix version and what the flake reads. */
+function discoveryCacheKey(parts: { commandLine: string; cwd: string; nixVersion: string; inputsHash: string }): string {
+  return createHash('sha256')
+    .update(JSON.stringify([CACHE_FORMAT, parts.commandLine, parts.cwd, parts.nixVersion, parts.inputsHash]))
+    .digest('hex');
+}
+
+/** One file per flake (its directory and reference), holding the last evaluation and its key. */
+function cacheFile(directory: string, cwd: string, flakeRef: string): string {
+  const id = createHash('sha256').update(`${cwd}\0${flakeRef}`).digest('hex').slice(0, 32);
+  return join(directory, `${id}.json`);
+}
+
+function readCache(file: string, key: string): FlakeImages | undefined {
+  let entry: { format?: unknown; key?: unknown; configurations?: unknown };
+  try {
+    entry = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (entry.format !== CACHE_FORMAT || entry.key !== key) return undefined;
+  const parsed = parseFlakeImages(JSON.stringify(entry.configurations));
+  return 'configurations' in parsed ? parsed.configurations : undefined;
+}
+
+/** Written whole and renamed into place: a concurrent reader (another plugin worker) sees the old file or the new one. */
+function writeCache(file: string, content: object): void {
+  try {
+    mkdirSync(join(file, '..'), { recursive: true });
+    const temporary = `${file}.${randomUUID()}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(content, null, 2)}\n`);
+    renameSync(temporary, file);
+  } catch {
+    // A read-only workspace: the next graph computation evaluates again.
+  }
+}
+
+/** Nix's first error lines, without the `--show-trace` hint. */
+function failureReason(stderr: string, exitCode: number): string {
+  const lines = parseNixFailure(stderr).errorLines.filter((l) => !/^\(use '--show-trace'/.test(l.trim()));
+  if (lines.length) return lines.slice(0, REASON_LINES).join('\n');
+  const last = stderr.trim().split('\n').pop();
+  return `nix eval exited with code ${exitCode}${last ? `: ${last}` : ''}`;
+}
+
+async function evaluate(
+  cmd: Command,
+  nix: string,
+  options: EvaluateFlakeImagesOptions,
+  file: string,
+  key: string,
+): Promise<FlakeImagesEvaluation> {
+  const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_DISCOVERY_TIMEOUT_SECONDS;
+  const r = await evaluationSlot(() => capture({ ...cmd, command: nix }, options.cwd, options.env, { timeoutMs: timeoutSeconds * 1000 }));
+  let reason: string | undefined;
+  if (r.timedOut) {
+    reason = `nix eval of ${options.flakeRef}#nixosConfigurations did not finish within ${timeoutSeconds} s and was stopped (option timeoutSeconds)`;
+  } else if (r.exitCode !== 0) {
+    reason = failureReason(r.stderr, r.exitCode);
+  } else {
+    const parsed = parseFlakeImages(r.stdout);
+    if ('configurations' in parsed) {
+      writeCache(file, { format: CACHE_FORMAT, key, flakeRef: options.flakeRef, configurations: parsed.configurations });
+      return { status: 'evaluated', configurations: parsed.configurations, cached: false };
+    }
+    reason = parsed.error;
+  }
+  unavailableReasons.set(key, reason);
+  return { status: 'unavailable', reason };
+}
+
+/**
+ * Which configurations of the flake in `options.cwd` are images, as Nix
+ * evaluates them: from the cache when nothing it depends on changed (no
+ * Nix process then, once this process knows the Nix version), else by
+ * `nix eval` (flakeImagesCommand), at most MAX_CONCURRENT_EVALUATIONS at a time.
+ * Never throws for Nix's sake: without Nix, offline, on a timeout or an
+ * evaluation error the result is `unavailable` with the reason, which is
+ * remembered for this process but not cached on disk.
+ */
+export async function evaluateFlakeImages(options: EvaluateFlakeImagesOptions): Promise<FlakeImagesEvaluation> {
+  const env = options.env ?? process.env;
+  const nix = findExecutable('nix', env.PATH ?? '');
+  if (!nix) return { status: 'unavailable', reason: NIX_MISSING };
+  const version = await nixVersion(nix, options.cwd, options.env);
+  if ('reason' in version) return { status: 'unavailable', reason: version.reason };
+
+  const cmd = flakeImagesCommand(options);
+  const key = discoveryCacheKey({ commandLine: commandLine(cmd), cwd: options.cwd, nixVersion: version.version, inputsHash: options.inputsHash });
+  const known = unavailableReasons.get(key);
+  if (known !== undefined) return { status: 'unavailable', reason: known };
+  const file = cacheFile(discoveryCacheDirectory(options.workspaceDataDirectory), options.cwd, options.flakeRef);
+  const cached = readCache(file, key);
+  if (cached) return { status: 'evaluated', configurations: cached, cached: true };
+
+  let evaluation = running.get(key);
+  if (!evaluation) {
+    evaluation = evaluate(cmd, nix, options, file, key).finally(() => running.delete(key));
+    running.set(key, evaluation);
+  }
+  return evaluation;
+}
