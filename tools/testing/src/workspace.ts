@@ -36,7 +36,15 @@ export interface TestWorkspace {
  * follows), e.g. `'nixiso ws ü-'` for a path with a space and a non-ASCII letter.
  */
 export function createTestWorkspace(
-  options: { examples?: string[]; files?: Record<string, string>; directoryPrefix?: string } = {},
+  options: {
+    examples?: string[];
+    files?: Record<string, string>;
+    directoryPrefix?: string;
+    /** Directories copied into the workspace as they are (binary files too): workspace path → source directory. */
+    directories?: Record<string, string>;
+    /** Changes nx.json before the first commit (e.g. targetDefaults). */
+    nxJson?: (json: Record<string, unknown>) => void;
+  } = {},
 ): TestWorkspace {
   const root = tempDir(options.directoryPrefix ?? 'nixiso-ws-');
   symlinkSync(join(workspaceRoot, 'node_modules'), join(root, 'node_modules'));
@@ -50,6 +58,7 @@ export function createTestWorkspace(
   nxJson.targetDefaults = Object.fromEntries(
     Object.entries(nxJson.targetDefaults).filter(([key]) => key.startsWith('@nixiso/')),
   );
+  options.nxJson?.(nxJson);
   writeFileSync(join(root, 'nx.json'), JSON.stringify(nxJson, null, 2));
   writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'nixiso-test-workspace', private: true }, null, 2));
   writeFileSync(join(root, '.gitignore'), 'node_modules\ndist\n.nx\n');
@@ -77,6 +86,7 @@ export function createTestWorkspace(
       return readFileSync(join(root, path), 'utf8');
     },
   };
+  for (const [path, source] of Object.entries(options.directories ?? {})) cpSync(source, join(root, path), { recursive: true });
   for (const [path, content] of Object.entries(options.files ?? {})) ws.write(path, content);
   ws.git('init', '-q', '-b', 'main');
   ws.git('add', '-A');

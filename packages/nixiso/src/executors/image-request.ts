@@ -6,11 +6,12 @@
 import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
 import { logger } from '../nx-runtime';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { BACKENDS, type BackendId, formatFor } from '../nix/backends';
 import {
   type BuildRequest,
   commandLine,
+  configurationNamesCommand,
   FLAKE_INPUTS_COMMAND,
   gitFlakeRef,
   hasFlakeScheme,
@@ -92,22 +93,12 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
   if ('error' in format) throw new NixisoError(format.error);
 
   const flake = existsSync(join(absRoot, 'flake.nix'));
-  const configurationFile = join(absRoot, 'configuration.nix');
-  if (!flake && !existsSync(configurationFile)) {
-    throw new NixisoError(`${projectRoot} has neither flake.nix nor configuration.nix`);
-  }
   const lockFile = lockFilePolicy(options.lockFile, process.env);
   if (typeof lockFile !== 'string') throw new NixisoError(lockFile.error);
   const gitRoot = await gitRootOf(absRoot);
   // Nix runs in the image directory; a path that a URL cannot hold is written relative to it (flake-ref.ts).
   const nixCwd = realpathSync(absRoot);
-  const source: ImageSource = flake
-    ? {
-        kind: 'flake',
-        flakeRef: gitRoot ? gitFlakeRef(gitRoot, nixCwd, nixCwd) : flakePathRef('path', nixCwd, nixCwd),
-        configurationName: options.configurationName ?? 'liveImage',
-      }
-    : { kind: 'channel', configurationFile };
+  const source = imageSource(options, { flake, absRoot, projectRoot, gitRoot, nixCwd });
 
   const distDir = imageOutputDir(options.outputPath, workspaceRoot, projectRoot);
   const request: BuildRequest = {
@@ -145,7 +136,7 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
     projectRoot,
     workspaceRoot,
     absRoot,
-    flake,
+    flake: source.kind === 'flake',
     gitRoot,
     request,
     lockFile,
@@ -153,6 +144,47 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
     distDir,
     manifestPath: join(distDir, 'manifest.json'),
   };
+}
+
+/**
+ * What the build evaluates: a flake's configuration (or an output given by
+ * `attribute`), a channel-style module (`configurationFile`, by default
+ * configuration.nix), or a file that evaluates the system itself
+ * (`expressionFile`, with `attribute` selecting the image in its value).
+ */
+function imageSource(
+  options: BuildExecutorSchema,
+  where: { flake: boolean; absRoot: string; projectRoot: string; gitRoot?: string; nixCwd: string },
+): ImageSource {
+  const { absRoot, projectRoot, nixCwd } = where;
+  /** A file option: relative to the project root, inside it, and there. */
+  const fileOption = (name: string, value: string): string => {
+    const file = resolve(absRoot, value);
+    const inProject = relative(absRoot, file);
+    if (!inProject || inProject.startsWith('..') || isAbsolute(inProject)) {
+      throw new NixisoError(`option "${name}": "${value}" is not a file inside ${projectRoot} (it is relative to the project root)`);
+    }
+    if (!existsSync(file)) throw new NixisoError(`option "${name}": ${join(projectRoot, inProject)} does not exist`);
+    return file;
+  };
+  if (where.flake && !options.expressionFile && !options.configurationFile) {
+    return {
+      kind: 'flake',
+      flakeRef: where.gitRoot ? gitFlakeRef(where.gitRoot, nixCwd, nixCwd) : flakePathRef('path', nixCwd, nixCwd),
+      configurationName: options.configurationName ?? 'liveImage',
+      ...(options.attribute ? { attribute: options.attribute } : {}),
+    };
+  }
+  if (options.expressionFile) {
+    if (options.configurationFile) throw new NixisoError('options "expressionFile" and "configurationFile" exclude each other: set one');
+    return { kind: 'expression', file: fileOption('expressionFile', options.expressionFile), ...(options.attribute ? { attribute: options.attribute } : {}) };
+  }
+  if (options.attribute) throw new NixisoError(`option "attribute" needs a flake or "expressionFile"; ${projectRoot} builds a NixOS module`);
+  const configurationFile = options.configurationFile ?? 'configuration.nix';
+  if (!options.configurationFile && !existsSync(join(absRoot, configurationFile))) {
+    throw new NixisoError(`${projectRoot} has neither flake.nix nor configuration.nix (set "configurationFile" or "expressionFile")`);
+  }
+  return { kind: 'channel', configurationFile: fileOption('configurationFile', configurationFile) };
 }
 
 /** The project's inferred lock target (plugin option lockTargetName): the target that runs `nix flake lock`. */
@@ -203,6 +235,29 @@ export async function checkFlakeLock(target: ImageTarget): Promise<void> {
     ? `${target.projectRoot}/flake.lock is out of date: Nix would change it (an input's URL in flake.nix differs from what it locks)`
     : `${target.projectRoot}/flake.lock could not be checked (\`${commandLine(check)}\` failed:\n${parseNixFailure(r.stderr).errorLines.join('\n') || r.stderr.trim()})`;
   throw new NixisoError(lockRequiredMessage(what, target.lockCommand));
+}
+
+/**
+ * A flake build names a configuration the project graph did not find
+ * (a hand-written option, a stale project.json): before Nix builds, list
+ * the flake's configurations and fail naming them when it is not one.
+ */
+export async function assertConfigurationDefined(target: ImageTarget, context: ExecutorContext): Promise<void> {
+  const { source } = target.request;
+  if (source.kind !== 'flake' || source.attribute) return;
+  const found = (context.projectsConfigurations.projects[target.projectName]?.metadata as { nixiso?: { configurations?: unknown } } | undefined)
+    ?.nixiso?.configurations;
+  if (Array.isArray(found) && found.includes(source.configurationName)) return;
+  const r = await capture(configurationNamesCommand(target.request), target.absRoot);
+  // Nix says why it cannot list them (an input it cannot fetch, a syntax error) when it builds.
+  if (r.exitCode !== 0) return;
+  const names = JSON.parse(r.stdout) as string[];
+  if (names.includes(source.configurationName)) return;
+  throw new NixisoError(
+    `${target.projectRoot}/flake.nix defines no nixosConfigurations.${source.configurationName}; ` +
+      `it defines ${names.length ? names.join(', ') : 'none'}. Set the option "configurationName", ` +
+      `or name the image configurations in ${target.projectRoot}/project.json: "metadata": { "nixiso": { "configurations": [...] } }`,
+  );
 }
 
 function fail(message: string): never {

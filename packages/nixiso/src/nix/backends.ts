@@ -44,6 +44,11 @@ export function findFormat(id: string): Format | undefined {
   return FORMATS.find((f) => f.id === id);
 }
 
+/** The format a nixos-generators format name builds (`install-iso` → iso-installer), or undefined for one outside the table. */
+export function formatOfGenerator(name: string): Format | undefined {
+  return FORMATS.find((f) => f.generatorsFormat === name);
+}
+
 /** What a variant name may be: a plain Nix attribute name, as nixos-rebuild splices it into an attribute path. */
 const VARIANT_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 

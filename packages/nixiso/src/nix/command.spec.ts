@@ -242,3 +242,31 @@ describe('nixos-generators and flake input overrides', () => {
     );
   });
 });
+
+describe('images that are not a configuration of the usual shape', () => {
+  const expression: BuildRequest = { ...base, source: { kind: 'expression', file: '/ws/usb/make-iso.nix' } };
+  const generated: BuildRequest = {
+    ...flake,
+    source: { kind: 'flake', flakeRef: 'git+file:///ws', configurationName: 'liveImage', attribute: 'packages.x86_64-linux.iso' },
+  };
+
+  it('a file that evaluates the system itself is built and evaluated as it is, or one attribute of its value', () => {
+    expect(commandLine(buildCommand(expression))).toBe('nix-build /ws/usb/make-iso.nix --out-link /ws/dist/images/a/result --log-format internal-json');
+    const attributed: BuildRequest = { ...base, source: { kind: 'expression', file: '/ws/usb/iso.nix', attribute: 'config.system.build.isoImage' } };
+    expect(commandLine(nixEvalCommand(attributed))).toBe('nix-instantiate /ws/usb/iso.nix -A config.system.build.isoImage');
+  });
+
+  it('a flake output that is the image (nixos-generators) is built and evaluated by its attribute', () => {
+    expect(commandLine(buildCommand(generated))).toMatch(/^nix --extra-experimental-features 'nix-command flakes' build git\+file:\/\/\/ws#packages\.x86_64-linux\.iso --out-link /);
+    expect(commandLine(nixEvalCommand(generated))).toMatch(/ eval --raw git\+file:\/\/\/ws#packages\.x86_64-linux\.iso\.drvPath /);
+  });
+
+  it('nixos-generators and build-image build configurations only, and say to use backend nix', () => {
+    for (const backend of ['nixos-generators', 'build-image'] as const) {
+      expect(() => buildCommand({ ...expression, backend, release: findRelease('25.05') })).toThrow(
+        `backend "${backend}" builds a NixOS configuration, but this image is /ws/usb/make-iso.nix, which Nix builds as it is; use backend "nix"`,
+      );
+      expect(() => buildCommand({ ...generated, backend, release: findRelease('25.05') })).toThrow(/this image is packages\.x86_64-linux\.iso/);
+    }
+  });
+});

@@ -20,9 +20,36 @@ export type ImageSource =
    * `flakeRef` as Nix takes it: `git+file:///repo?dir=images/x` or `path:/abs/dir`
    * (relative to the image directory, where Nix runs, when the path needs encoding: see flake-ref.ts).
    */
-  | { kind: 'flake'; flakeRef: string; configurationName: string }
-  /** Absolute path of the image's configuration.nix. */
-  | { kind: 'channel'; configurationFile: string };
+  | {
+      kind: 'flake';
+      flakeRef: string;
+      configurationName: string;
+      /** A flake output that is the image itself (a nixos-generators `packages.<system>.<name>`), built instead of the configuration's. */
+      attribute?: string;
+    }
+  /** Absolute path of the image's NixOS module (configuration.nix, iso.nix, …), evaluated through `<nixpkgs/nixos>`. */
+  | { kind: 'channel'; configurationFile: string }
+  /**
+   * A Nix file that evaluates the system itself (`import <nixpkgs/nixos/lib/eval-config.nix> { … }`):
+   * built as `nix-build <file> [-A <attribute>]`.
+   */
+  | { kind: 'expression'; file: string; attribute?: string };
+
+/** What a source builds, for messages: `nixosConfigurations.x`, `packages.x86_64-linux.iso`, a file. */
+export function describeSource(source: ImageSource): string {
+  if (source.kind === 'flake') return source.attribute ?? nixosConfigurationAttr(source.configurationName);
+  if (source.kind === 'channel') return source.configurationFile;
+  return source.attribute ? `${source.file} -A ${source.attribute}` : source.file;
+}
+
+/** Backends other than plain Nix build a NixOS configuration; an image given as an attribute or an expression is Nix's alone. */
+function requireConfiguration(req: Pick<NixRequest, 'source'>, backend: string): void {
+  if (req.source.kind === 'expression' || (req.source.kind === 'flake' && req.source.attribute)) {
+    throw new Error(
+      `backend "${backend}" builds a NixOS configuration, but this image is ${describeSource(req.source)}, which Nix builds as it is; use backend "nix"`,
+    );
+  }
+}
 
 export interface NixRequest {
   source: ImageSource;
@@ -139,16 +166,34 @@ function commonTail(req: NixRequest, systemFlag: 'nix' | 'legacy' = 'nix'): stri
   ];
 }
 
-/** The plain-Nix build: `nix build <ref>#…` for flakes, `nix-build '<nixpkgs/nixos>' -A …` for channels. */
+/** The flake output attribute of the image: the given attribute, or the configuration's `config.system.build.<attr>`. */
+function flakeImageAttr(req: NixRequest): string {
+  if (req.source.kind !== 'flake') throw new Error('not a flake');
+  return req.source.attribute ?? `${nixosConfigurationAttr(req.source.configurationName)}.${imageAttr(req)}`;
+}
+
+/** The plain-Nix build: `nix build <ref>#…` for flakes, `nix-build '<nixpkgs/nixos>' -A …` for channels, `nix-build <file>` for an expression. */
 export function nixBuildCommand(req: NixRequest): Command {
-  const attr = imageAttr(req);
+  if (req.source.kind === 'expression') {
+    return {
+      command: 'nix-build',
+      args: [
+        req.source.file,
+        ...(req.source.attribute ? ['-A', req.source.attribute] : []),
+        ...includeArgs(req),
+        '--out-link', req.outLink,
+        ...JSON_LOG_ARGS,
+        ...commonTail(req, 'legacy'),
+      ],
+    };
+  }
   if (req.source.kind === 'flake') {
     return {
       command: 'nix',
       args: [
         ...FLAKE_FEATURES,
         'build',
-        `${req.source.flakeRef}#${nixosConfigurationAttr(req.source.configurationName)}.${attr}`,
+        `${req.source.flakeRef}#${flakeImageAttr(req)}`,
         '--out-link', req.outLink,
         '--json',
         ...JSON_LOG_ARGS,
@@ -164,7 +209,7 @@ export function nixBuildCommand(req: NixRequest): Command {
     command: 'nix-build',
     args: [
       '<nixpkgs/nixos>',
-      '-A', attr,
+      '-A', imageAttr(req),
       '-I', `nixos-config=${req.source.configurationFile}`,
       ...includeArgs(req),
       '--out-link', req.outLink,
@@ -176,14 +221,19 @@ export function nixBuildCommand(req: NixRequest): Command {
 
 /** Evaluation only: the derivation path of the image, nothing built. */
 export function nixEvalCommand(req: NixRequest): Command {
-  const attr = imageAttr(req);
+  if (req.source.kind === 'expression') {
+    return {
+      command: 'nix-instantiate',
+      args: [req.source.file, ...(req.source.attribute ? ['-A', req.source.attribute] : []), ...includeArgs(req), ...commonTail(req, 'legacy')],
+    };
+  }
   if (req.source.kind === 'flake') {
     return {
       command: 'nix',
       args: [
         ...FLAKE_FEATURES,
         'eval', '--raw',
-        `${req.source.flakeRef}#${nixosConfigurationAttr(req.source.configurationName)}.${attr}.drvPath`,
+        `${req.source.flakeRef}#${flakeImageAttr(req)}.drvPath`,
         NO_WRITE_LOCK_FILE,
         ...overrideArgs(req),
         ...includeArgs(req),
@@ -195,7 +245,7 @@ export function nixEvalCommand(req: NixRequest): Command {
     command: 'nix-instantiate',
     args: [
       '<nixpkgs/nixos>',
-      '-A', attr,
+      '-A', imageAttr(req),
       '-I', `nixos-config=${req.source.configurationFile}`,
       ...includeArgs(req),
       ...commonTail(req, 'legacy'),
@@ -208,6 +258,7 @@ export function nixEvalCommand(req: NixRequest): Command {
  * or through `nix run nixpkgs#nixos-generators --` when it is not on PATH.
  */
 export function nixosGenerateCommand(req: BuildRequest): Command {
+  requireConfiguration(req, 'nixos-generators');
   if (!req.format.generatorsFormat) {
     throw new Error(`format "${req.format.id}" is not a nixos-generators format`);
   }
@@ -225,7 +276,7 @@ export function nixosGenerateCommand(req: BuildRequest): Command {
     '--format', req.format.generatorsFormat,
     ...(req.source.kind === 'flake'
       ? ['--flake', `${req.source.flakeRef}#${req.source.configurationName}`]
-      : ['--configuration', req.source.configurationFile]),
+      : ['--configuration', (req.source as { configurationFile: string }).configurationFile]),
     '-o', req.outLink,
     ...includeArgs(req),
     ...commonTail(req),
@@ -236,6 +287,7 @@ export function nixosGenerateCommand(req: BuildRequest): Command {
 
 /** `nixos-rebuild build-image --image-variant <variant>` (NixOS ≥ 25.05). */
 export function buildImageCommand(req: BuildRequest): Command {
+  requireConfiguration(req, 'build-image');
   if (req.release && !req.release.hasImageVariants) {
     throw new Error(
       `backend "build-image" needs NixOS ≥ 25.05 (nixos-rebuild build-image) but the image targets NixOS ${req.release.id}; ` +
@@ -247,7 +299,7 @@ export function buildImageCommand(req: BuildRequest): Command {
   if (req.source.kind === 'flake') {
     args.push('--flake', `${req.source.flakeRef}#${req.source.configurationName}`, NO_WRITE_LOCK_FILE, ...overrideArgs(req));
   } else {
-    args.push('-I', `nixos-config=${req.source.configurationFile}`);
+    args.push('-I', `nixos-config=${(req.source as { configurationFile: string }).configurationFile}`);
   }
   // nixos-rebuild has no --system (it rejects unknown options): the Nix setting does the same.
   args.push(...includeArgs(req), ...commonTail(req, 'legacy'));
@@ -304,6 +356,26 @@ export function flakeLockCommand(flakeRef: string): Command {
   return {
     command: 'nix',
     args: [...FLAKE_FEATURES, 'flake', 'lock', flakeRef, '--option', 'download-attempts', '1', '--option', 'connect-timeout', '15'],
+  };
+}
+
+/**
+ * The names of a flake's `nixosConfigurations`, as JSON: listing them
+ * evaluates no configuration. Runs before a build whose configuration the
+ * graph did not find, so that a missing one fails naming those that exist.
+ */
+export function configurationNamesCommand(req: NixRequest): Command {
+  if (req.source.kind !== 'flake') throw new Error('only a flake has nixosConfigurations');
+  return {
+    command: 'nix',
+    args: [
+      ...FLAKE_FEATURES,
+      'eval', '--json', `${req.source.flakeRef}#nixosConfigurations`, '--apply', 'builtins.attrNames',
+      NO_WRITE_LOCK_FILE,
+      ...overrideArgs(req),
+      ...includeArgs(req),
+      ...optionArgs(req),
+    ],
   };
 }
 

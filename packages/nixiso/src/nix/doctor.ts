@@ -8,7 +8,7 @@ import { builderSystems, crossBuildWarning } from './platforms';
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface CheckResult {
-  id: 'nix' | 'flakes' | 'store-space' | 'tmp-space' | 'kvm' | 'qemu' | 'platform' | 'substituters' | 'cache-inputs';
+  id: 'configurations' | 'nix' | 'flakes' | 'store-space' | 'tmp-space' | 'kvm' | 'qemu' | 'platform' | 'substituters' | 'cache-inputs';
   title: string;
   status: CheckStatus;
   /** What was found. */
@@ -71,6 +71,8 @@ export interface DoctorFacts {
   substituters: readonly SubstituterReach[];
   /** Image targets whose inferred inputs, outputs or dependsOn an nx.json targetDefaults entry replaces (target-defaults.ts). */
   overriddenTargets?: readonly { target: string; warning: string }[];
+  /** What the project graph found: the image configurations, and what it could not classify (its last line says how to settle it); no check without it. */
+  discovery?: { configurations: readonly string[]; undecided: readonly string[] };
 }
 
 const GiB = 1024 ** 3;
@@ -324,8 +326,24 @@ function cacheInputsCheck(facts: DoctorFacts): CheckResult {
   };
 }
 
+/** Whether the graph found the project's images; what it could not tell fails, with the project.json line that settles it. */
+function configurationsCheck(facts: DoctorFacts): CheckResult {
+  const base = { id: 'configurations' as const, title: 'image configurations' };
+  const { configurations = [], undecided = [] } = facts.discovery ?? {};
+  if (!undecided.length) {
+    return { ...base, status: 'ok', message: configurations.length ? configurations.join(', ') : 'the project builds its one image' };
+  }
+  return {
+    ...base,
+    status: 'fail',
+    message: `${configurations.length ? `found ${configurations.join(', ')}; ` : ''}could not tell: ${undecided.slice(0, -1).join('; ')}`,
+    fix: undecided[undecided.length - 1],
+  };
+}
+
 export function doctorChecks(facts: DoctorFacts): CheckResult[] {
   return [
+    ...(facts.discovery ? [configurationsCheck(facts)] : []),
     nixCheck(facts),
     flakesCheck(facts),
     spaceCheck('store', facts.store, facts.image.format),

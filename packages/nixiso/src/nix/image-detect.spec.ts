@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { imageConfigurations, imageKindOf, nixMeaning } from './image-detect';
+import { type FlakeReading, imageConfigurations, imageKindOf, nixMeaning, readFlake, type SourceTree } from './image-detect';
 
 /** An in-memory workspace: absolute path → source. */
 function files(tree: Record<string, string>) {
@@ -127,5 +127,148 @@ describe('imageConfigurations', () => {
     const read = (path: string) => tree[path];
     expect(imageConfigurations('/ws/infra/flake.nix', tree['/ws/infra/flake.nix'], read)).toEqual(['rescue', 'lab-installer']);
     expect(imageKindOf('/ws/infra/flake.nix', tree['/ws/infra/flake.nix'], read)).toBe('flake');
+  });
+});
+
+/** An in-memory tree with directory listings, for readFlake. */
+function sourceTree(tree: Record<string, string>): SourceTree {
+  return {
+    read: (path) => tree[path],
+    list(dir) {
+      const prefix = `${dir}/`;
+      const names = new Set<string>();
+      for (const path of Object.keys(tree)) {
+        if (!path.startsWith(prefix)) continue;
+        const rest = path.slice(prefix.length);
+        names.add(rest.includes('/') ? `${rest.split('/')[0]}/` : rest);
+      }
+      return names.size ? [...names].sort() : undefined;
+    },
+  };
+}
+
+const verdicts = (reading: FlakeReading) => Object.fromEntries(reading.configurations.map((c) => [c.name, c.verdict]));
+
+describe('readFlake: configurations however the flake builds them', () => {
+  const HOST = '{ ... }: { networking.hostName = "desk"; }';
+  const MODULES_PATH_PLUS = '{ modulesPath, ... }: { imports = [ (modulesPath + "/installer/cd-dvd/installation-cd-minimal.nix") ]; }';
+
+  it('modulesPath + "/installer/…", inputs.nixpkgs + "/nixos/modules/…" and <nixpkgs/nixos/modules/…> are installer imports', () => {
+    const t = sourceTree({
+      '/ws/flake.nix': [
+        '{ outputs = inputs@{ nixpkgs, ... }: {',
+        '  nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./desk.nix ]; };',
+        '  nixosConfigurations.installer = nixpkgs.lib.nixosSystem { modules = [ ./hosts/installer ]; };',
+        '  nixosConfigurations.live = nixpkgs.lib.nixosSystem { modules = [ (inputs.nixpkgs + "/nixos/modules/installer/cd-dvd/installation-cd-minimal.nix") ]; };',
+        '  nixosConfigurations.old = nixpkgs.lib.nixosSystem { modules = [ <nixpkgs/nixos/modules/installer/cd-dvd/iso-image.nix> ]; };',
+        '}; }',
+      ].join('\n'),
+      '/ws/desk.nix': '{ ... }: { users.motd = "the installer/cd-dvd/installation-cd-minimal.nix profile is for ISOs"; }',
+      '/ws/hosts/installer/default.nix': MODULES_PATH_PLUS,
+    });
+    const reading = readFlake('/ws/flake.nix', t.read('/ws/flake.nix') as string, t);
+    expect(verdicts(reading)).toEqual({ desk: 'host', installer: 'image', live: 'image', old: 'image' });
+    expect(reading.configurations[1].because).toBe('hosts/installer/default.nix:1: { modulesPath, ... }: { imports = [ (modulesPath + "/installer/cd-dvd/installation-cd-minimal.nix") ]; }');
+    expect(reading.files).toEqual(['/ws/flake.nix', '/ws/desk.nix', '/ws/hosts/installer/default.nix']);
+  });
+
+  it('a flake-parts module in another file, and flake-utils-plus hosts with hostDefaults', () => {
+    const t = sourceTree({
+      '/ws/flake.nix': '{ outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } { systems = [ "x86_64-linux" ]; imports = [ ./nix/hosts.nix ]; }; }',
+      '/ws/nix/hosts.nix': [
+        '{ inputs, ... }: {',
+        '  flake.nixosConfigurations.desk = inputs.nixpkgs.lib.nixosSystem { modules = [ ../hosts/desk.nix ]; };',
+        '  flake.nixosConfigurations.iso = inputs.nixpkgs.lib.nixosSystem { modules = [ ../hosts/iso.nix ]; };',
+        '}',
+      ].join('\n'),
+      '/ws/hosts/desk.nix': HOST,
+      '/ws/hosts/iso.nix': MODULES_PATH_PLUS,
+      '/ws/fup/flake.nix': [
+        '{ outputs = inputs@{ self, flake-utils-plus, ... }: flake-utils-plus.lib.mkFlake {',
+        '  inherit self inputs;',
+        '  hostDefaults.modules = [ ../hosts/desk.nix ];',
+        '  hosts.desk.modules = [ ];',
+        '  hosts = { iso.modules = [ ../hosts/iso.nix ]; };',
+        '}; }',
+      ].join('\n'),
+    });
+    expect(verdicts(readFlake('/ws/flake.nix', t.read('/ws/flake.nix') as string, t))).toEqual({ desk: 'host', iso: 'image' });
+    expect(verdicts(readFlake('/ws/fup/flake.nix', t.read('/ws/fup/flake.nix') as string, t))).toEqual({ desk: 'host', iso: 'image' });
+  });
+
+  it('helpers the flake defines are read through; one it does not define leaves the configuration undecided', () => {
+    const t = sourceTree({
+      '/ws/flake.nix': [
+        '{ outputs = inputs@{ nixpkgs, my-lib, ... }:',
+        '  let',
+        '    lib = import ./lib { inherit inputs; };',
+        '    mkIso = { hostName }: nixpkgs.lib.nixosSystem { modules = [ "${nixpkgs}/nixos/modules/installer/cd-dvd/installation-cd-minimal.nix" { networking.hostName = hostName; } ]; };',
+        '  in {',
+        '    nixosConfigurations = {',
+        '      desk = lib.mkHost { name = "desk"; };',
+        '      live = lib.mkHost { name = "live"; extraModules = [ (inputs.nixpkgs + "/nixos/modules/installer/cd-dvd/installation-cd-minimal.nix") ]; };',
+        '      rescue = mkIso { hostName = "rescue"; };',
+        '      server = my-lib.lib.mkServer { };',
+        '    };',
+        '  };',
+        '}',
+      ].join('\n'),
+      '/ws/lib/default.nix': '{ inputs }: { mkHost = { name, extraModules ? [ ] }: inputs.nixpkgs.lib.nixosSystem { modules = [ ../hosts/${name}.nix ] ++ extraModules; }; }',
+      '/ws/hosts/desk.nix': HOST,
+      '/ws/hosts/live.nix': HOST,
+    });
+    const reading = readFlake('/ws/flake.nix', t.read('/ws/flake.nix') as string, t);
+    expect(verdicts(reading)).toEqual({ desk: 'host', live: 'image', rescue: 'image', server: 'undecided' });
+    expect(reading.configurations[3].because).toBe(
+      'flake.nix:10: server = my-lib.lib.mkServer { }; (built by `my-lib.lib.mkServer`, which the flake\'s files do not define)',
+    );
+  });
+
+  it('mapAttrs over a literal set, genAttrs over literal names, readDir of a folder, and //', () => {
+    const t = sourceTree({
+      '/ws/flake.nix': [
+        '{ outputs = { nixpkgs, ... }: {',
+        '  nixosConfigurations = nixpkgs.lib.mapAttrs (name: cfg: nixpkgs.lib.nixosSystem { modules = cfg.modules; }) {',
+        '    desk = { modules = [ ./hosts/desk.nix ]; };',
+        '    usb = { modules = [ ./hosts/usb.nix ]; };',
+        '  } // nixpkgs.lib.genAttrs [ "a" "b" ] (name: nixpkgs.lib.nixosSystem { modules = [ ./hosts/desk.nix ]; })',
+        '    // builtins.mapAttrs (name: _: nixpkgs.lib.nixosSystem { modules = [ ./by-dir/${name}/configuration.nix ]; }) (builtins.readDir ./by-dir)',
+        '    // import ./more.nix { };',
+        '}; }',
+      ].join('\n'),
+      '/ws/hosts/desk.nix': HOST,
+      '/ws/hosts/usb.nix': MODULES_PATH_PLUS,
+      '/ws/by-dir/server/configuration.nix': HOST,
+      '/ws/by-dir/iso/configuration.nix': MODULES_PATH_PLUS,
+      '/ws/more.nix': '{ }: { }',
+    });
+    const reading = readFlake('/ws/flake.nix', t.read('/ws/flake.nix') as string, t);
+    expect(verdicts(reading)).toEqual({ desk: 'host', usb: 'image', a: 'host', b: 'host', iso: 'undecided', server: 'undecided' });
+    expect(reading.configurations.find((c) => c.name === 'iso')?.because).toMatch(/^flake.nix:6: \.\/by-dir\/ \(a computed path/);
+    expect(reading.computedNames).toEqual(['flake.nix:7: // import ./more.nix { };']);
+    expect(reading.directories).toEqual(['/ws/by-dir']);
+  });
+
+  it('nixos-generators outputs are images of their format; a host beside them is not', () => {
+    const t = sourceTree({
+      '/ws/flake.nix': [
+        '{ outputs = { nixpkgs, nixos-generators, ... }: {',
+        '  packages.x86_64-linux.iso = nixos-generators.nixosGenerate { system = "x86_64-linux"; format = "install-iso"; modules = [ ./iso.nix ]; };',
+        '  packages.aarch64-linux = {',
+        '    sd = nixos-generators.nixosGenerate { system = "aarch64-linux"; format = "sd-aarch64"; modules = [ ]; };',
+        '    default = nixpkgs.legacyPackages.aarch64-linux.hello;',
+        '  };',
+        '  nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./desk.nix ]; };',
+        '}; }',
+      ].join('\n'),
+      '/ws/iso.nix': '{ ... }: { }',
+      '/ws/desk.nix': HOST,
+    });
+    const reading = readFlake('/ws/flake.nix', t.read('/ws/flake.nix') as string, t);
+    expect(reading.configurations.map(({ name, output, verdict }) => ({ name, output, verdict }))).toEqual([
+      { name: 'desk', output: { kind: 'nixosConfiguration' }, verdict: 'host' },
+      { name: 'iso', output: { kind: 'package', system: 'x86_64-linux', generatorsFormat: 'install-iso' }, verdict: 'image' },
+      { name: 'sd', output: { kind: 'package', system: 'aarch64-linux', generatorsFormat: 'sd-aarch64' }, verdict: 'image' },
+    ]);
   });
 });

@@ -166,15 +166,15 @@ describe('createNodesV2: the image configurations of a flake', () => {
     expect(targets['image--lab']).toMatchObject({
       executor: '@nixiso/nx:build',
       cache: true,
-      options: { configurationName: 'lab', outputPath: 'dist/{projectRoot}/lab' },
+      options: { configurationName: 'lab', outputPath: 'dist/infra/lab' },
       outputs: ['{options.outputPath}/manifest.json', '{options.outputPath}/image.json', '{options.outputPath}/result', '{options.outLink}'],
     });
     expect(targets['image--lab'].inputs).toEqual(targets['image--kiosk'].inputs);
     expect(targets['eval--lab'].options).toEqual({ configurationName: 'lab' });
-    expect(targets['push--lab']).toMatchObject({ dependsOn: ['image--lab'], options: { outputPath: 'dist/{projectRoot}/lab' } });
+    expect(targets['push--lab']).toMatchObject({ dependsOn: ['image--lab'], options: { outputPath: 'dist/infra/lab' } });
     expect(targets['boot-test--lab']).toMatchObject({
       dependsOn: ['image--lab'],
-      options: { outputPath: 'dist/{projectRoot}/lab' },
+      options: { outputPath: 'dist/infra/lab' },
       outputs: ['{options.outputPath}/boot-test.json'],
     });
     for (const name of ['image', 'eval', 'push', 'boot-test']) {
@@ -195,7 +195,7 @@ describe('createNodesV2: the image configurations of a flake', () => {
       'infra/lab.nix': INSTALLER,
     });
     const { infra } = await projects(root, ['infra/flake.nix']);
-    expect(infra.targets?.['build--usb-amd64'].options).toEqual({ configurationName: 'usb:amd64', outputPath: 'dist/{projectRoot}/usb-amd64' });
+    expect(infra.targets?.['build--usb-amd64'].options).toEqual({ configurationName: 'usb:amd64', outputPath: 'dist/infra/usb-amd64' });
   });
 });
 
@@ -256,5 +256,74 @@ describe('localSourcesOf', () => {
       { options: { nixPath: ['nixpkgs=/nix/store/abc-nixpkgs'] } },
     ];
     expect(localSourcesOf(targets, '/ws')).toEqual({ inWorkspace: ['hm', 'nixpkgs'], external: ['/opt/nixpkgs'] });
+  });
+});
+
+describe('createNodesV2: images as users have them', () => {
+  const MINIMAL = '{ modulesPath, ... }: { imports = [ (modulesPath + "/installer/cd-dvd/installation-cd-minimal.nix") ]; }';
+  const nixFiles = (files: Record<string, string>) => Object.keys(files).filter((f) => f.endsWith('.nix'));
+  // Asking Nix is the repositories spec's (real Nix, offline inputs); here the sources alone.
+  const discover = async (files: Record<string, string>) => projects(workspace(files), nixFiles(files), { evaluateConfigurations: false });
+
+  it('a flake at the workspace root with two images builds each into dist/<configuration>, not dist/./<configuration>', async () => {
+    const { '.': root } = await discover({
+      'flake.nix': '{ outputs = { nixpkgs, ... }: { nixosConfigurations.baseIso = nixpkgs.lib.nixosSystem { modules = [ ./iso.nix ]; }; nixosConfigurations.fullIso = nixpkgs.lib.nixosSystem { modules = [ ./iso.nix ]; }; }; }',
+      'iso.nix': MINIMAL,
+    });
+    expect(root.targets?.['build--baseIso'].options).toEqual({ configurationName: 'baseIso', outputPath: 'dist/baseIso' });
+  });
+
+  it("a host's configuration.nix that a flake above it uses is the flake's, never a channel image of its own", async () => {
+    const found = await discover({
+      'flake.nix': '{ outputs = { nixpkgs, ... }: { nixosConfigurations.iso = nixpkgs.lib.nixosSystem { modules = [ ./hosts/iso/configuration.nix ]; }; nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./hosts/desk/configuration.nix ]; }; }; }',
+      'hosts/iso/configuration.nix': MINIMAL,
+      'hosts/desk/configuration.nix': '{ ... }: { networking.hostName = "desk"; }',
+    });
+    expect(Object.keys(found)).toEqual(['.']);
+    expect(found['.'].metadata?.nixiso).toMatchObject({ kind: 'flake', configurations: ['iso'], hosts: ['desk'] });
+  });
+
+  it('channel-style images in any file: a module (iso.nix) and a file that evaluates the system itself (make-iso.nix)', async () => {
+    const found = await discover({
+      'images/iso.nix': '{ ... }: { imports = [ <nixpkgs/nixos/modules/installer/cd-dvd/iso-image.nix> ../modules/common.nix ]; }',
+      'modules/common.nix': '{ ... }: { }',
+      'hosts/desk/configuration.nix': '{ ... }: { imports = [ ../../modules/common.nix ]; }',
+      'usb/make-iso.nix': '(import <nixpkgs/nixos/lib/eval-config.nix> { modules = [ ./iso.nix ]; }).config.system.build.isoImage',
+      'usb/iso.nix': MINIMAL,
+      'vendor/nixpkgs/nixos/modules/installer/cd-dvd/installation-cd-minimal.nix': '{ imports = [ ./iso-image.nix ]; }',
+    });
+    expect(Object.keys(found).sort()).toEqual(['images', 'usb']);
+    expect(found.images.targets?.build.options).toEqual({ configurationFile: 'iso.nix' });
+    expect(found.usb.targets?.build.options).toEqual({ expressionFile: 'make-iso.nix' });
+    expect(found.usb.metadata?.nixiso).toMatchObject({ kind: 'channel', configurations: ['make-iso'] });
+  });
+
+  it('nixos-generators outputs are images built as flake attributes, of their format', async () => {
+    const { '.': root } = await discover({
+      'flake.nix': [
+        '{ outputs = { nixpkgs, nixos-generators, ... }: {',
+        '  packages.x86_64-linux.iso = nixos-generators.nixosGenerate { system = "x86_64-linux"; format = "install-iso"; modules = [ ]; };',
+        '  packages.aarch64-linux.sd = nixos-generators.nixosGenerate { system = "aarch64-linux"; format = "sd-aarch64"; modules = [ ]; };',
+        '}; }',
+      ].join('\n'),
+    });
+    expect(root.targets?.['build--iso'].options).toEqual({ attribute: 'packages.x86_64-linux.iso', format: 'iso-installer', outputPath: 'dist/iso' });
+    expect(root.targets?.['build--sd'].options).toEqual({ attribute: 'packages.aarch64-linux.sd', format: 'sd-card', outputPath: 'dist/sd' });
+  });
+
+  it('configurations it cannot classify: a project saying what, why, and the project.json line that settles it; that line settles it', async () => {
+    const files = {
+      'infra/flake.nix': '{ outputs = { my-lib, ... }: { nixosConfigurations = { desk = my-lib.mkHost "desk"; usb = my-lib.mkHost "usb"; }; }; }',
+    };
+    const { infra } = await discover(files);
+    expect(Object.keys(infra.targets ?? {}).sort()).toEqual(['doctor', 'lock']);
+    expect(infra.metadata?.nixiso.undecided).toEqual([
+      'nixosConfigurations.desk: flake.nix:1: { outputs = { my-lib, ... }: { nixosConfigurations = { desk = my-lib.mkHost "desk"; usb = my-lib.mkHost "usb"; }; }; } (built by `my-lib.mkHost`, which the flake\'s files do not define); Nix was not asked (plugin option evaluateConfigurations is false)',
+      'nixosConfigurations.usb: flake.nix:1: { outputs = { my-lib, ... }: { nixosConfigurations = { desk = my-lib.mkHost "desk"; usb = my-lib.mkHost "usb"; }; }; } (built by `my-lib.mkHost`, which the flake\'s files do not define); Nix was not asked (plugin option evaluateConfigurations is false)',
+      'set "metadata": { "nixiso": { "configurations": ["desk", "usb"] } } in infra/project.json (or "image": false)',
+    ]);
+    const settled = await discover({ ...files, 'infra/project.json': JSON.stringify({ metadata: { nixiso: { configurations: ['usb'] } } }) });
+    expect(settled.infra.targets?.build.options).toEqual({ configurationName: 'usb' });
+    expect(settled.infra.metadata?.nixiso.undecided).toBeUndefined();
   });
 });

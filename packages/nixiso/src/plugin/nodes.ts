@@ -1,12 +1,18 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import type { CreateNodesContext, CreateNodesResult, CreateNodes, TargetConfiguration } from '@nx/devkit';
 import { createNodesFromFiles } from '../nx-runtime';
 import type { BinaryCacheConfig } from '../nix/binary-cache';
 import { fingerprintCommand } from '../nix/fingerprint';
 import { BOOT_REPORT_FILE } from '../nix/boot-report';
 import { IMAGE_IDENTITY_FILE } from '../nix/manifest';
-import { configurationSlug, type ImageKind, imageConfigurations, imageKindOf } from '../nix/image-detect';
+import { configurationSlug, type ImageKind } from '../nix/image-detect';
+import { gitFlakeRef, hasFlakeScheme } from '../nix/command';
+import type { FlakeReading } from '../nix/image-detect';
+import { resolveNixPathEntry } from '../executors/image-request';
+import { type DiscoveredImage, discoverImages, type FlakeEvaluation, type ImageConfiguration, type NixisoMetadata } from './discover';
+import { evaluateFlakeImages } from './evaluate-images';
 import { type ImageReads, imageReads, inputPatterns } from './image-reads';
 
 export interface NixisoPluginOptions {
@@ -36,6 +42,13 @@ export interface NixisoPluginOptions {
    * cache plugin): local hits keep their image without it.
    */
   restoreCacheHits?: boolean;
+  /**
+   * Whether graph construction asks Nix about flake configurations its
+   * reading of the sources cannot classify (`nix eval`, cached in Nx's
+   * workspace data directory until a file the flake reads changes).
+   * Default true; false keeps to the sources and reports what they leave open.
+   */
+  evaluateConfigurations?: boolean;
 }
 
 const PLUGIN_NAME = '@nixiso/nx';
@@ -85,7 +98,7 @@ function readSource(path: string): string | undefined {
   }
 }
 
-type ProjectJson = { name?: unknown; targets?: Record<string, unknown>; metadata?: { nixiso?: { image?: unknown } } };
+type ProjectJson = { name?: unknown; targets?: Record<string, unknown>; metadata?: { nixiso?: NixisoMetadata } };
 
 /** The image directory's project.json, read once; undefined when there is none (Nx reports an unreadable one itself). */
 function readProjectJson(root: string, workspaceRoot: string): ProjectJson | undefined {
@@ -98,10 +111,17 @@ function readProjectJson(root: string, workspaceRoot: string): ProjectJson | und
   }
 }
 
-/** project.json's `metadata.nixiso.image`: true or false opts a flake or configuration in or out. */
-function imageOptIn(projectJson: ProjectJson | undefined): boolean | undefined {
-  const value = projectJson?.metadata?.nixiso?.image;
-  return typeof value === 'boolean' ? value : undefined;
+/**
+ * project.json's `metadata.nixiso`: `image` (true or false) opts a directory
+ * in or out, `configurations` names its image configurations.
+ */
+function nixisoMetadata(projectJson: ProjectJson | undefined): NixisoMetadata | undefined {
+  const value = projectJson?.metadata?.nixiso;
+  if (!value || typeof value !== 'object') return undefined;
+  return {
+    image: typeof value.image === 'boolean' ? value.image : undefined,
+    configurations: Array.isArray(value.configurations) ? value.configurations : undefined,
+  };
 }
 
 /** The project's name as Nx gives it: project.json's, else package.json's, else the directory's. */
@@ -159,7 +179,7 @@ function imageTargetSet(
   /** Options build and eval run with unless the project says otherwise (the flake's image configuration, its output directory). */
   imageOptions: Record<string, string>,
   help: HelpOf,
-  split?: { suffix: string; outputPath: string; configurationName: string },
+  split?: { suffix: string; outputPath: string; configurationName: string; selection: Record<string, string> },
 ): Record<string, TargetConfiguration> {
   const technologies = ['nix'];
   const targetInputs = inputs as TargetConfiguration['inputs'];
@@ -190,7 +210,7 @@ function imageTargetSet(
       executor: `${PLUGIN_NAME}:eval`,
       cache: true,
       inputs: targetInputs,
-      options: split ? { configurationName: split.configurationName } : { ...imageOptions },
+      options: split ? { ...split.selection } : { ...imageOptions },
       metadata: { description: `Evaluate the image derivation${of} without building it`, technologies, help: help(evaluate, HELP_EXAMPLES.eval) },
     },
     [push]: {
@@ -236,7 +256,8 @@ function splitImageTargets(
   options: Required<NixisoPluginOptions>,
   inputs: TargetInput[],
   targetConfigurations: { build: readonly string[]; eval: readonly string[] },
-  configurations: readonly string[],
+  configurations: readonly ImageConfiguration[],
+  projectRoot: string,
   help: HelpOf,
 ): { targets: Record<string, TargetConfiguration>; targetGroups: Record<string, string[]> } {
   const targets: Record<string, TargetConfiguration> = {};
@@ -248,28 +269,31 @@ function splitImageTargets(
     [options.pushTargetName]: HELP_EXAMPLES.push,
     [options.bootTestTargetName]: HELP_EXAMPLES.bootTest,
   };
-  for (const configurationName of configurations) {
-    const slug = configurationSlug(configurationName);
-    const set = imageTargetSet(options, inputs, targetConfigurations.build, { configurationName, outputPath: `dist/{projectRoot}/${slug}` }, help, {
+  for (const configuration of configurations) {
+    const slug = configurationSlug(configuration.name);
+    // Written out, not `dist/{projectRoot}/…`: a project at the workspace root would get `dist/./<slug>`.
+    const outputPath = posix.join('dist', projectRoot, slug);
+    const set = imageTargetSet(options, inputs, targetConfigurations.build, { ...configuration.options, outputPath }, help, {
       suffix: `--${slug}`,
-      outputPath: `dist/{projectRoot}/${slug}`,
-      configurationName,
+      outputPath,
+      configurationName: configuration.name,
+      selection: configuration.options,
     });
     Object.assign(targets, set);
-    targetGroups[`${configurationName} image`] = Object.keys(set);
+    targetGroups[`${configuration.name} image`] = Object.keys(set);
   }
   for (const target of names) {
     // The Nx configurations of what it runs (`build:offline` runs each `build--<configuration>:offline`).
     const named = target === options.evalTargetName ? targetConfigurations.eval : targetConfigurations.build;
     targets[target] = {
       executor: 'nx:noop',
-      dependsOn: configurations.map((c) => ({ target: `${target}--${configurationSlug(c)}`, params: 'forward' as const })),
+      dependsOn: configurations.map((c) => ({ target: `${target}--${configurationSlug(c.name)}`, params: 'forward' as const })),
       configurations: Object.fromEntries(named.map((c) => [c, {}])),
       metadata: {
-        description: `Run ${target} for every image configuration of the flake (${configurations.join(', ')})`,
+        description: `Run ${target} for every image configuration of the project (${configurations.map((c) => c.name).join(', ')})`,
         technologies: ['nix'],
         // The options it forwards are those of each configuration's target: its executor's help.
-        help: help(`${target}--${configurationSlug(configurations[0])}`, examples[target]),
+        help: help(`${target}--${configurationSlug(configurations[0].name)}`, examples[target]),
       },
     };
   }
@@ -281,15 +305,17 @@ function imageTargets(
   options: Required<NixisoPluginOptions>,
   inputs: TargetInput[],
   targetConfigurations: { build: readonly string[]; eval: readonly string[] },
-  /** The flake's image configurations: one gives the plain target set, several a set each. */
-  configurations: readonly string[],
+  /** The project's image configurations: one gives the plain target set, several a set each, none only doctor (and lock). */
+  configurations: readonly ImageConfiguration[],
+  projectRoot: string,
   help: HelpOf,
 ): { targets: Record<string, TargetConfiguration>; targetGroups?: Record<string, string[]> } {
   const technologies = ['nix'];
-  const split = configurations.length > 1 ? splitImageTargets(options, inputs, targetConfigurations, configurations, help) : undefined;
+  const split =
+    configurations.length > 1 ? splitImageTargets(options, inputs, targetConfigurations, configurations, projectRoot, help) : undefined;
   const only = configurations[0];
-  const targets =
-    split?.targets ?? imageTargetSet(options, inputs, targetConfigurations.build, only && only !== 'liveImage' ? { configurationName: only } : {}, help);
+  const targets: Record<string, TargetConfiguration> =
+    split?.targets ?? (only ? imageTargetSet(options, inputs, targetConfigurations.build, withoutDefaults(only.options), help) : {});
   // Not cached: it reports on this machine (Nix, space, KVM, emulation), not on the inputs.
   targets[options.doctorTargetName] = {
     executor: `${PLUGIN_NAME}:doctor`,
@@ -315,8 +341,13 @@ function imageTargets(
   return { targets, targetGroups: split?.targetGroups };
 }
 
+/** A configuration's executor options less those equal to the executor's defaults (`liveImage`). */
+function withoutDefaults(selection: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(selection).filter(([key, value]) => !(key === 'configurationName' && value === 'liveImage')));
+}
+
 /** The plugin options that name an inferred target. */
-export type TargetNameOption = Exclude<keyof NixisoPluginOptions, 'binaryCache' | 'extraInputs' | 'restoreCacheHits'>;
+export type TargetNameOption = Exclude<keyof NixisoPluginOptions, 'binaryCache' | 'extraInputs' | 'restoreCacheHits' | 'evaluateConfigurations'>;
 
 /** The target names the plugin infers by default, by plugin option. */
 export const DEFAULT_TARGET_NAMES: Readonly<Record<TargetNameOption, string>> = {
@@ -335,6 +366,7 @@ function normalizeOptions(options: NixisoPluginOptions | undefined): Required<Ni
     binaryCache: options?.binaryCache ?? {},
     extraInputs: options?.extraInputs ?? [],
     restoreCacheHits: options?.restoreCacheHits ?? false,
+    evaluateConfigurations: options?.evaluateConfigurations ?? true,
   };
 }
 
@@ -420,20 +452,70 @@ function configuredTargets(
   return { build: of(options.buildTargetName, `${PLUGIN_NAME}:build`), eval: of(options.evalTargetName, `${PLUGIN_NAME}:eval`) };
 }
 
+/** The options a target runs with by default (not a configuration's): the last word of targetDefaults and project.json. */
+function defaultOptions(targets: readonly unknown[]): { nixPath?: string[]; overrideInputs?: Record<string, string>; nixOptions?: Record<string, string> } {
+  const merged: Record<string, unknown> = {};
+  for (const target of targets) Object.assign(merged, (target as { options?: Record<string, unknown> } | undefined)?.options ?? {});
+  return merged;
+}
+
+/**
+ * What Nix says of a flake's configurations that the sources leave open,
+ * evaluated as the build would (its default nixPath, overrideInputs and
+ * nixOptions), and cached on everything the flake reads as far as the
+ * sources say (its Nix files and flake.lock) and those options.
+ */
+async function askNix(
+  root: string,
+  reading: FlakeReading,
+  options: Required<NixisoPluginOptions>,
+  context: CreateNodesContext,
+): Promise<FlakeEvaluation> {
+  const workspaceRoot = posix.resolve(context.workspaceRoot);
+  const absRoot = posix.join(workspaceRoot, root);
+  const build = defaultOptions(configuredTargets(readProjectJson(root, workspaceRoot), options, context).build);
+  const hash = createHash('sha256');
+  for (const file of [...reading.files, posix.join(absRoot, 'flake.lock')].sort()) hash.update(`${file}\0${readSource(file) ?? ''}\0`);
+  hash.update(JSON.stringify(build));
+  const gitRoot = gitWorkTreeOf(absRoot);
+  const undecided = reading.configurations.filter((c) => c.verdict === 'undecided' && c.output.kind === 'nixosConfiguration').map((c) => c.name);
+  const evaluation = await evaluateFlakeImages({
+    flakeRef: gitRoot ? gitFlakeRef(gitRoot, absRoot) : `path:${absRoot}`,
+    cwd: absRoot,
+    names: reading.computedNames.length ? undefined : undecided,
+    inputsHash: hash.digest('hex'),
+    nixPath: (build.nixPath ?? []).map((entry) => resolveNixPathEntry(entry, workspaceRoot)),
+    nixOptions: build.nixOptions,
+    // Local paths are relative to the workspace root, as the executors take them.
+    overrideInputs: Object.fromEntries(
+      Object.entries(build.overrideInputs ?? {}).map(([name, ref]) => [name, hasFlakeScheme(ref) ? ref : posix.resolve(workspaceRoot, ref)]),
+    ),
+  });
+  if (evaluation.status === 'unavailable') return evaluation;
+  return {
+    status: 'evaluated',
+    configurations: Object.fromEntries(
+      Object.entries(evaluation.configurations).map(([name, c]) => [name, 'error' in c ? { error: true } : { image: c.image }]),
+    ),
+  };
+}
+
+/** The git work tree holding a directory, found by its `.git`; undefined outside git. */
+function gitWorkTreeOf(dir: string): string | undefined {
+  for (let current = dir; ; current = posix.dirname(current)) {
+    if (existsSync(posix.join(current, '.git'))) return current;
+    if (current === posix.dirname(current)) return undefined;
+  }
+}
+
 async function createNodesInternal(
-  file: string,
+  image: DiscoveredImage,
   options: NixisoPluginOptions | undefined,
   context: CreateNodesContext,
   exec: () => string,
 ): Promise<CreateNodesResult> {
-  const root = dirname(file);
-  const absolute = join(context.workspaceRoot, file);
-  const content = readFileSync(absolute, 'utf8');
+  const { root, kind, configurations } = image;
   const projectJson = readProjectJson(root, context.workspaceRoot);
-  const kind = imageKindOf(absolute, content, readSource, imageOptIn(projectJson));
-  if (!kind) return {};
-  // A flake image also has a configuration.nix: the flake.nix wins.
-  if (kind === 'channel' && existsSync(join(context.workspaceRoot, root, 'flake.nix'))) return {};
   const normalized = normalizeOptions(options);
   const workspaceRoot = posix.resolve(context.workspaceRoot);
   const configured = configuredTargets(projectJson, normalized, context);
@@ -449,9 +531,12 @@ async function createNodesInternal(
   };
   if (model.reads.external.length) nixiso.readsOutsideWorkspace = model.reads.external;
   if (model.reads.computed.length) nixiso.computedPaths = model.reads.computed;
-  // The flake's image configurations (hosts beside them are not images): one target set each when there are several.
-  const configurations = kind === 'flake' ? imageConfigurations(absolute, content, readSource) : [];
-  if (configurations.length) nixiso.configurations = configurations;
+  if (model.reads.opaque.length) nixiso.opaqueFiles = model.reads.opaque;
+  // The image configurations (hosts beside them are not images): one target set each when there are several.
+  if (kind === 'flake' || configurations.some((c) => Object.keys(c.options).length)) nixiso.configurations = configurations.map((c) => c.name);
+  if (image.hosts.length) nixiso.hosts = image.hosts;
+  if (image.evaluated.length) nixiso.evaluated = image.evaluated;
+  if (image.undecided.length) nixiso.undecided = image.undecided;
   const name = projectName(root, context.workspaceRoot, projectJson);
   const { targets, targetGroups } = imageTargets(
     kind,
@@ -459,6 +544,7 @@ async function createNodesInternal(
     imageInputs(model, normalized.extraInputs),
     { build: configurationNames(configured.build), eval: configurationNames(configured.eval) },
     configurations,
+    root,
     helpFor(name, exec),
   );
   return {
@@ -468,20 +554,31 @@ async function createNodesInternal(
         root,
         projectType: 'application' as const,
         targets,
-        metadata: { nixiso, ...(targetGroups ? { targetGroups } : {}) },
+        metadata: {
+          ...(image.undecided.length ? { description: `nixiso could not tell every image of ${image.entryFile}: see metadata.nixiso.undecided` } : {}),
+          nixiso,
+          ...(targetGroups ? { targetGroups } : {}),
+        },
       },
     },
   };
 }
 
 export const createNodes: CreateNodes<NixisoPluginOptions> = [
-  '**/{flake.nix,configuration.nix}',
-  (files, options, context) => {
+  '**/*.nix',
+  async (files, options, context) => {
     let exec: string | undefined;
     const execOnce = () => (exec ??= packageManagerExec(context.workspaceRoot));
+    const normalized = normalizeOptions(options);
+    const images = await discoverImages(files, {
+      workspaceRoot: context.workspaceRoot,
+      metadataOf: (root) => nixisoMetadata(readProjectJson(root, context.workspaceRoot)),
+      evaluate: normalized.evaluateConfigurations ? (root, reading) => askNix(root, reading, normalized, context) : undefined,
+    });
+    const byEntry = new Map(images.map((image) => [image.entryFile, image]));
     return createNodesFromFiles<NixisoPluginOptions | undefined>(
-      (file, o, c) => createNodesInternal(file, o, c, execOnce),
-      files,
+      (file, o, c) => createNodesInternal(byEntry.get(file) as DiscoveredImage, o, c, execOnce),
+      [...byEntry.keys()],
       options,
       context,
     );

@@ -34,7 +34,7 @@ import { rootForCacheEntry } from '../../built-image/cache-root';
 import { rootOutLink, sha256File } from '../../built-image/out-link';
 import { capture, runCommand } from '../../nix/run';
 import { executorResult, NixisoError, report } from '../executor-result';
-import { assertTracked, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
+import { assertTracked, assertConfigurationDefined, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
 import { buildMachineWarning } from './build-machine';
 import type { BuildExecutorSchema } from './schema';
 
@@ -91,6 +91,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
 
   await assertTracked(target, context.projectGraph);
   await checkFlakeLock(target);
+  await assertConfigurationDefined(target, context);
 
   let cmd;
   try {

@@ -5,6 +5,12 @@ export interface BuildExecutorSchema {
   backend?: BackendId;
   format?: string;
   configurationName?: string;
+  /** A flake output that is the image (`packages.x86_64-linux.iso`), or the attribute of `expressionFile`'s value. */
+  attribute?: string;
+  /** The channel-style NixOS module to build, relative to the project root (default configuration.nix). */
+  configurationFile?: string;
+  /** A Nix file, relative to the project root, that evaluates the system itself (`nix-build <file>`). */
+  expressionFile?: string;
   outLink?: string;
   /** dist/<projectRoot> or a directory inside it: where manifest.json, image.json and the default out-link go. */
   outputPath?: string;

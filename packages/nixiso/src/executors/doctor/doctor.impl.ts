@@ -68,7 +68,9 @@ export default async function doctorExecutor(
     env: process.env,
     substituterTimeoutMs: options.substituterTimeoutMs ?? 3000,
   });
-  const results = doctorChecks({ ...facts, overriddenTargets: overriddenImageTargets(context) });
+  const nixiso = (context.projectsConfigurations.projects[projectName].metadata as { nixiso?: { configurations?: string[]; undecided?: string[] } } | undefined)?.nixiso;
+  const discovery = { configurations: nixiso?.configurations ?? [], undecided: nixiso?.undecided ?? [] };
+  const results = doctorChecks({ ...facts, overriddenTargets: overriddenImageTargets(context), discovery });
   const heading = `nixiso doctor: ${projectName} (${projectRoot}: ${kind} image, ${format}, backend ${backend})`;
   const report = renderDoctorReport(heading, results);
   logger.info(report);

@@ -4,7 +4,7 @@ import { commandLine, nixEvalCommand } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
 import { runCommand } from '../../nix/run';
 import { executorResult, NixisoError } from '../executor-result';
-import { assertTracked, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
+import { assertTracked, assertConfigurationDefined, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
 import type { EvalExecutorSchema } from './schema';
 
 /** Evaluates the image derivation; prints its .drv path. Nothing is built. */
@@ -17,6 +17,7 @@ export default async function evalExecutor(
     requireNix('nix', undefined);
     await assertTracked(target, context.projectGraph);
     await checkFlakeLock(target);
+  await assertConfigurationDefined(target, context);
     let cmd;
     try {
       cmd = nixEvalCommand(target.request);

@@ -1,0 +1,4 @@
+{ pkgs, ... }:
+{
+  environment.systemPackages = with pkgs; [ ddrescue smartmontools nvme-cli ];
+}

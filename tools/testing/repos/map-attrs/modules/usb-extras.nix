@@ -1,0 +1,5 @@
+{ pkgs, ... }:
+{
+  environment.systemPackages = with pkgs; [ gptfdisk usbutils pciutils ];
+  services.getty.autologinUser = "nixos";
+}

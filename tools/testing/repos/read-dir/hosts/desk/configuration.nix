@@ -1,0 +1,12 @@
+{ inputs, pkgs, ... }:
+{
+  nixpkgs.hostPlatform = "x86_64-linux";
+  system.stateVersion = "24.05";
+  networking.hostName = "desk";
+
+  boot.loader.systemd-boot.enable = true;
+  fileSystems."/" = { device = "/dev/disk/by-label/nixos"; fsType = "ext4"; };
+
+  users.users.erin = { isNormalUser = true; extraGroups = [ "wheel" "video" ]; };
+  environment.systemPackages = [ pkgs.firefox ];
+}

@@ -1,0 +1,12 @@
+{ pkgs, ... }:
+{
+  nixpkgs.hostPlatform = "x86_64-linux";
+  system.stateVersion = "24.05";
+  networking.hostName = "desk";
+
+  boot.loader.systemd-boot.enable = true;
+  fileSystems."/" = { device = "/dev/disk/by-label/nixos"; fsType = "ext4"; };
+
+  users.users.ivan = { isNormalUser = true; extraGroups = [ "wheel" ]; };
+  environment.systemPackages = [ pkgs.firefox ];
+}
