@@ -24,9 +24,6 @@ export async function executorResult(work: () => Promise<void>): Promise<{ succe
   }
 }
 
-export const NIX_MISSING =
-  'nix not found on PATH; install Nix (https://nixos.org/download) or, on Debian/Ubuntu, `apt-get install nix-bin`';
-
 /**
  * A line of the executor's own report (the command it runs, its result).
  * On stderr, with Nix's warnings and the build progress: Nx reads a task's

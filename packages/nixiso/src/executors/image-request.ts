@@ -18,6 +18,7 @@ import {
   type ImageSource,
   inputRef,
   lockCheckCommand,
+  resolveNixPathEntry,
 } from '../nix/command';
 import { parseNixFailure } from '../nix/errors';
 import {
@@ -33,10 +34,10 @@ import {
 } from '../nix/flake-lock';
 import { flakePathRef } from '../nix/flake-ref';
 import { findRelease, flakeNixpkgsRelease, type Release } from '../nix/releases';
-import { capture, findExecutable } from '../nix/run';
+import { capture, findExecutable, NIX_MISSING } from '../nix/run';
 import type { BuildExecutorSchema } from './build/schema';
 import { overriddenTargetWarningFor } from '../nix/target-defaults';
-import { NIX_MISSING, NixisoError } from './executor-result';
+import { NixisoError } from './executor-result';
 import { imageOutputDir } from './image-output';
 
 export interface ImageTarget {
@@ -254,25 +255,14 @@ export async function assertConfigurationDefined(target: ImageTarget, context: E
   const names = JSON.parse(r.stdout) as string[];
   if (names.includes(source.configurationName)) return;
   throw new NixisoError(
-    `${target.projectRoot}/flake.nix defines no nixosConfigurations.${source.configurationName}; ` +
+    `${join(target.projectRoot, 'flake.nix')} defines no nixosConfigurations.${source.configurationName}; ` +
       `it defines ${names.length ? names.join(', ') : 'none'}. Set the option "configurationName", ` +
-      `or name the image configurations in ${target.projectRoot}/project.json: "metadata": { "nixiso": { "configurations": [...] } }`,
+      `or name the image configurations in ${join(target.projectRoot, 'project.json')}: "metadata": { "nixiso": { "configurations": [...] } }`,
   );
 }
 
 function fail(message: string): never {
   throw new NixisoError(message);
-}
-
-/**
- * `-I` entries with a relative local path are relative to the workspace root
- * (Nix would take them relative to the image directory it runs in).
- */
-export function resolveNixPathEntry(entry: string, workspaceRoot: string): string {
-  const eq = entry.indexOf('=');
-  const [prefix, path] = eq >= 0 ? [entry.slice(0, eq + 1), entry.slice(eq + 1)] : ['', entry];
-  if (path.startsWith('/') || path.startsWith('<') || /^[a-z][a-z0-9+.-]*:/i.test(path)) return entry;
-  return prefix + resolve(workspaceRoot, path);
 }
 
 /** Roots of the projects `project` depends on, directly or not. */

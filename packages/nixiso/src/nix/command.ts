@@ -130,6 +130,17 @@ function overrideArgs(req: NixRequest): string[] {
   return Object.entries(req.overrideInputs).flatMap(([name, value]) => ['--override-input', name, inputRef(value)]);
 }
 
+/**
+ * `-I` entries with a relative local path are relative to the workspace root
+ * (Nix would take them relative to the image directory it runs in).
+ */
+export function resolveNixPathEntry(entry: string, workspaceRoot: string): string {
+  const eq = entry.indexOf('=');
+  const [prefix, path] = eq >= 0 ? [entry.slice(0, eq + 1), entry.slice(eq + 1)] : ['', entry];
+  if (path.startsWith('/') || path.startsWith('<') || /^[a-z][a-z0-9+.-]*:/i.test(path)) return entry;
+  return prefix + posix.resolve(workspaceRoot, path);
+}
+
 /** `nixosConfigurations.<name>` as a flake output attribute path. */
 export function nixosConfigurationAttr(configurationName: string): string {
   return `nixosConfigurations.${nixAttrName(configurationName)}`;

@@ -328,7 +328,7 @@ function cacheInputsCheck(facts: DoctorFacts): CheckResult {
 
 /** Whether the graph found the project's images; what it could not tell fails, with the project.json line that settles it. */
 function configurationsCheck(facts: DoctorFacts): CheckResult {
-  const base = { id: 'configurations' as const, title: 'image configurations' };
+  const base = { id: 'configurations' as const, title: 'images' };
   const { configurations = [], undecided = [] } = facts.discovery ?? {};
   if (!undecided.length) {
     return { ...base, status: 'ok', message: configurations.length ? configurations.join(', ') : 'the project builds its one image' };
@@ -343,7 +343,6 @@ function configurationsCheck(facts: DoctorFacts): CheckResult {
 
 export function doctorChecks(facts: DoctorFacts): CheckResult[] {
   return [
-    ...(facts.discovery ? [configurationsCheck(facts)] : []),
     nixCheck(facts),
     flakesCheck(facts),
     spaceCheck('store', facts.store, facts.image.format),
@@ -353,6 +352,7 @@ export function doctorChecks(facts: DoctorFacts): CheckResult[] {
     platformCheck(facts),
     substitutersCheck(facts),
     cacheInputsCheck(facts),
+    ...(facts.discovery ? [configurationsCheck(facts)] : []),
   ];
 }
 

@@ -117,85 +117,18 @@ export interface ConfigurationEntry {
   form: 'dotted' | 'set';
 }
 
-const IDENT = /[A-Za-z_][A-Za-z0-9_'-]*/y;
-
 /**
  * The entries of `nixosConfigurations` in a flake's code (comments and
  * strings blanked): `nixosConfigurations.<name> = …;`,
  * `nixosConfigurations = { <name> = …; … };` and `nixosConfigurations."<name>"`.
  * The value runs to the `;` at its own nesting depth. Entries made by a
- * function (`lib.genAttrs`, `mapAttrs`) have no literal name and are not found.
+ * function (`lib.genAttrs`, `mapAttrs`) have no literal name and are not
+ * found here (readFlake reads those).
  */
 export function configurationEntries(code: string, source: string): ConfigurationEntry[] {
-  const entries: ConfigurationEntry[] = [];
-  const skipSpace = (i: number) => {
-    while (i < code.length && /\s/.test(code[i])) i++;
-    return i;
-  };
-  /** A name at `i`: an identifier, or a quoted string (its body was blanked in `code`, so read it from `source`). */
-  const nameAt = (i: number): { name: string; end: number } | undefined => {
-    if (code[i] === '"') {
-      const close = code.indexOf('"', i + 1);
-      return close < 0 ? undefined : { name: source.slice(i + 1, close), end: close + 1 };
-    }
-    IDENT.lastIndex = i;
-    const m = IDENT.exec(code);
-    return m ? { name: m[0], end: i + m[0].length } : undefined;
-  };
-  /** Where the value starting at `i` ends: the `;` at depth 0 (or the closing bracket of the enclosing set). */
-  const valueEnd = (i: number): number => {
-    let depth = 0;
-    for (; i < code.length; i++) {
-      const c = code[i];
-      if (c === '{' || c === '[' || c === '(') depth++;
-      else if (c === '}' || c === ']' || c === ')') {
-        if (depth === 0) return i;
-        depth--;
-      } else if (c === ';' && depth === 0) return i;
-    }
-    return code.length;
-  };
-  /** The `}` that closes the `{` at `i`. */
-  const closingBracket = (i: number): number => {
-    let depth = 0;
-    for (; i < code.length; i++) {
-      if (code[i] === '{' || code[i] === '[' || code[i] === '(') depth++;
-      else if (code[i] === '}' || code[i] === ']' || code[i] === ')') {
-        depth--;
-        if (depth === 0) return i;
-      }
-    }
-    return code.length;
-  };
-  const keyword = /\bnixosConfigurations\b/g;
-  for (let m = keyword.exec(code); m; m = keyword.exec(code)) {
-    let i = skipSpace(m.index + m[0].length);
-    if (code[i] === '.') {
-      const named = nameAt(skipSpace(i + 1));
-      if (!named) continue;
-      i = skipSpace(named.end);
-      if (code[i] !== '=') continue;
-      const start = i + 1;
-      entries.push({ name: named.name, start, end: valueEnd(start), form: 'dotted' });
-    } else if (code[i] === '=') {
-      i = skipSpace(i + 1);
-      if (code[i] !== '{') continue;
-      const close = closingBracket(i);
-      let j = skipSpace(i + 1);
-      while (j < close) {
-        const named = nameAt(j);
-        if (!named) break;
-        let k = skipSpace(named.end);
-        if (code[k] !== '=') break;
-        const start = k + 1;
-        const end = valueEnd(start);
-        entries.push({ name: named.name, start, end, form: 'set' });
-        k = end + 1;
-        j = skipSpace(k);
-      }
-    }
-  }
-  return entries;
+  return bindingsOf(code, source, 'nixosConfigurations', 1)
+    .filter((b) => b.path.length === 2 && !b.path[1].startsWith('${'))
+    .map((b) => ({ name: b.path[1], start: b.start, end: b.end, form: b.viaSet ? 'set' : 'dotted' }));
 }
 
 /**

@@ -11,6 +11,8 @@ export interface Binding {
   path: string[];
   start: number;
   end: number;
+  /** Reached through a literal set (`x = { name = …; }`) rather than written as one path (`x.name = …`). */
+  viaSet: boolean;
 }
 
 const IDENT = /[A-Za-z_][A-Za-z0-9_'-]*/y;
@@ -100,7 +102,7 @@ export function setBindings(code: string, source: string, from: number, to: numb
     if (code[eq] !== '=' || code[eq + 1] === '=') break;
     const start = eq + 1;
     const end = valueEnd(code, start);
-    bindings.push({ path: attr.path, start, end });
+    bindings.push({ path: attr.path, start, end, viaSet: false });
     i = skipSpace(code, end + 1);
   }
   return bindings;
@@ -114,17 +116,17 @@ export function setBindings(code: string, source: string, from: number, to: numb
  */
 export function bindingsOf(code: string, source: string, keyword: string, depth: number): Binding[] {
   const found: Binding[] = [];
-  const expand = (path: string[], start: number, end: number) => {
+  const expand = (path: string[], start: number, end: number, viaSet: boolean) => {
     const open = skipSpace(code, start);
     if (path.length - 1 < depth && code[open] === '{') {
       const close = closingBracket(code, open);
       // `{ … }` followed by more code (`{ … } // x`, a lambda `{ a }: …`) is not a literal set.
       if (skipSpace(code, close + 1) >= end) {
-        for (const b of setBindings(code, source, open + 1, close)) expand([...path, ...b.path], b.start, b.end);
+        for (const b of setBindings(code, source, open + 1, close)) expand([...path, ...b.path], b.start, b.end, true);
         return;
       }
     }
-    found.push({ path, start, end });
+    found.push({ path, start, end, viaSet });
   };
   const re = new RegExp(`(?<![A-Za-z0-9_'-])${keyword}(?![A-Za-z0-9_'-])`, 'g');
   for (let m = re.exec(code); m; m = re.exec(code)) {
@@ -147,7 +149,7 @@ export function bindingsOf(code: string, source: string, keyword: string, depth:
     const eq = skipSpace(code, attr.end);
     if (at < 0 || code[eq] !== '=' || code[eq + 1] === '=') continue;
     const start = eq + 1;
-    expand(attr.path.slice(at), start, valueEnd(code, start));
+    expand(attr.path.slice(at), start, valueEnd(code, start), false);
     re.lastIndex = Math.max(re.lastIndex, attr.end);
   }
   return found;

@@ -195,3 +195,7 @@ export function startInteractive(cmd: Command, options: InteractiveOptions): Int
     exited: done,
   };
 }
+
+/** What every command that needs Nix says when it is not on PATH. */
+export const NIX_MISSING =
+  'nix not found on PATH; install Nix (https://nixos.org/download) or, on Debian/Ubuntu, `apt-get install nix-bin`';

@@ -7,13 +7,14 @@
  * why and the caller keeps its static reading.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import { type Command, commandLine } from '../nix/command';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, posix } from 'node:path';
+import { type Command, commandLine, gitFlakeRef, hasFlakeScheme, resolveNixPathEntry } from '../nix/command';
+import type { FlakeReading } from '../nix/image-detect';
+import type { FlakeEvaluation } from './discover';
 import { type FlakeImages, type FlakeImagesRequest, flakeImagesCommand, parseFlakeImages } from '../nix/discovery-command';
 import { parseNixFailure } from '../nix/errors';
-import { capture, findExecutable } from '../nix/run';
-import { NIX_MISSING } from '../executors/executor-result';
+import { capture, findExecutable, NIX_MISSING } from '../nix/run';
 import { workspaceRoot } from '../nx-runtime';
 
 export interface EvaluateFlakeImagesOptions extends FlakeImagesRequest {
@@ -213,4 +214,61 @@ export async function evaluateFlakeImages(options: EvaluateFlakeImagesOptions): 
     running.set(key, evaluation);
   }
   return evaluation;
+}
+
+/**
+ * What Nix says of a flake's configurations that the sources leave open,
+ * evaluated as the build would (its default nixPath, overrideInputs and
+ * nixOptions), and cached on everything the flake reads as far as the
+ * sources say (its Nix files and flake.lock) and those options.
+ */
+export async function askNixAboutFlake(
+  root: string,
+  reading: FlakeReading,
+  /** The build target's default options (not a configuration's). */
+  build: { nixPath?: string[]; overrideInputs?: Record<string, string>; nixOptions?: Record<string, string> },
+  workspace: string,
+): Promise<FlakeEvaluation> {
+  const workspaceRoot = posix.resolve(workspace);
+  const absRoot = posix.join(workspaceRoot, root);
+  const hash = createHash('sha256');
+  for (const file of [...reading.files, posix.join(absRoot, 'flake.lock')].sort()) {
+    let content = '';
+    try {
+      content = readFileSync(file, 'latin1');
+    } catch {
+      // Missing: hashed as empty, and a file appearing changes the key.
+    }
+    hash.update(`${file}\0${content}\0`);
+  }
+  hash.update(JSON.stringify(build));
+  const gitRoot = gitWorkTreeOf(absRoot);
+  const undecided = reading.configurations.filter((c) => c.verdict === 'undecided' && c.output.kind === 'nixosConfiguration').map((c) => c.name);
+  const evaluation = await evaluateFlakeImages({
+    flakeRef: gitRoot ? gitFlakeRef(gitRoot, absRoot) : `path:${absRoot}`,
+    cwd: absRoot,
+    names: reading.computedNames.length ? undefined : undecided,
+    inputsHash: hash.digest('hex'),
+    nixPath: (build.nixPath ?? []).map((entry) => resolveNixPathEntry(entry, workspaceRoot)),
+    nixOptions: build.nixOptions,
+    // Local paths are relative to the workspace root, as the executors take them.
+    overrideInputs: Object.fromEntries(
+      Object.entries(build.overrideInputs ?? {}).map(([name, ref]) => [name, hasFlakeScheme(ref) ? ref : posix.resolve(workspaceRoot, ref)]),
+    ),
+  });
+  if (evaluation.status === 'unavailable') return evaluation;
+  return {
+    status: 'evaluated',
+    configurations: Object.fromEntries(
+      Object.entries(evaluation.configurations).map(([name, c]) => [name, 'error' in c ? { error: true } : { image: c.image }]),
+    ),
+  };
+}
+
+/** The git work tree holding a directory, found by its `.git`; undefined outside git. */
+function gitWorkTreeOf(dir: string): string | undefined {
+  for (let current = dir; ; current = posix.dirname(current)) {
+    if (existsSync(posix.join(current, '.git'))) return current;
+    if (current === posix.dirname(current)) return undefined;
+  }
 }

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import type { CreateNodesContext, CreateNodesResult, CreateNodes, TargetConfiguration } from '@nx/devkit';
 import { createNodesFromFiles } from '../nx-runtime';
@@ -8,11 +7,8 @@ import { fingerprintCommand } from '../nix/fingerprint';
 import { BOOT_REPORT_FILE } from '../nix/boot-report';
 import { IMAGE_IDENTITY_FILE } from '../nix/manifest';
 import { configurationSlug, type ImageKind } from '../nix/image-detect';
-import { gitFlakeRef, hasFlakeScheme } from '../nix/command';
-import type { FlakeReading } from '../nix/image-detect';
-import { resolveNixPathEntry } from '../executors/image-request';
-import { type DiscoveredImage, discoverImages, type FlakeEvaluation, type ImageConfiguration, type NixisoMetadata } from './discover';
-import { evaluateFlakeImages } from './evaluate-images';
+import { type DiscoveredImage, discoverImages, type ImageConfiguration, type NixisoMetadata } from './discover';
+import { askNixAboutFlake } from './evaluate-images';
 import { type ImageReads, imageReads, inputPatterns } from './image-reads';
 
 export interface NixisoPluginOptions {
@@ -459,55 +455,6 @@ function defaultOptions(targets: readonly unknown[]): { nixPath?: string[]; over
   return merged;
 }
 
-/**
- * What Nix says of a flake's configurations that the sources leave open,
- * evaluated as the build would (its default nixPath, overrideInputs and
- * nixOptions), and cached on everything the flake reads as far as the
- * sources say (its Nix files and flake.lock) and those options.
- */
-async function askNix(
-  root: string,
-  reading: FlakeReading,
-  options: Required<NixisoPluginOptions>,
-  context: CreateNodesContext,
-): Promise<FlakeEvaluation> {
-  const workspaceRoot = posix.resolve(context.workspaceRoot);
-  const absRoot = posix.join(workspaceRoot, root);
-  const build = defaultOptions(configuredTargets(readProjectJson(root, workspaceRoot), options, context).build);
-  const hash = createHash('sha256');
-  for (const file of [...reading.files, posix.join(absRoot, 'flake.lock')].sort()) hash.update(`${file}\0${readSource(file) ?? ''}\0`);
-  hash.update(JSON.stringify(build));
-  const gitRoot = gitWorkTreeOf(absRoot);
-  const undecided = reading.configurations.filter((c) => c.verdict === 'undecided' && c.output.kind === 'nixosConfiguration').map((c) => c.name);
-  const evaluation = await evaluateFlakeImages({
-    flakeRef: gitRoot ? gitFlakeRef(gitRoot, absRoot) : `path:${absRoot}`,
-    cwd: absRoot,
-    names: reading.computedNames.length ? undefined : undecided,
-    inputsHash: hash.digest('hex'),
-    nixPath: (build.nixPath ?? []).map((entry) => resolveNixPathEntry(entry, workspaceRoot)),
-    nixOptions: build.nixOptions,
-    // Local paths are relative to the workspace root, as the executors take them.
-    overrideInputs: Object.fromEntries(
-      Object.entries(build.overrideInputs ?? {}).map(([name, ref]) => [name, hasFlakeScheme(ref) ? ref : posix.resolve(workspaceRoot, ref)]),
-    ),
-  });
-  if (evaluation.status === 'unavailable') return evaluation;
-  return {
-    status: 'evaluated',
-    configurations: Object.fromEntries(
-      Object.entries(evaluation.configurations).map(([name, c]) => [name, 'error' in c ? { error: true } : { image: c.image }]),
-    ),
-  };
-}
-
-/** The git work tree holding a directory, found by its `.git`; undefined outside git. */
-function gitWorkTreeOf(dir: string): string | undefined {
-  for (let current = dir; ; current = posix.dirname(current)) {
-    if (existsSync(posix.join(current, '.git'))) return current;
-    if (current === posix.dirname(current)) return undefined;
-  }
-}
-
 async function createNodesInternal(
   image: DiscoveredImage,
   options: NixisoPluginOptions | undefined,
@@ -573,7 +520,10 @@ export const createNodes: CreateNodes<NixisoPluginOptions> = [
     const images = await discoverImages(files, {
       workspaceRoot: context.workspaceRoot,
       metadataOf: (root) => nixisoMetadata(readProjectJson(root, context.workspaceRoot)),
-      evaluate: normalized.evaluateConfigurations ? (root, reading) => askNix(root, reading, normalized, context) : undefined,
+      evaluate: normalized.evaluateConfigurations
+        ? (root, reading) =>
+            askNixAboutFlake(root, reading, defaultOptions(configuredTargets(readProjectJson(root, context.workspaceRoot), normalized, context).build), context.workspaceRoot)
+        : undefined,
     });
     const byEntry = new Map(images.map((image) => [image.entryFile, image]));
     return createNodesFromFiles<NixisoPluginOptions | undefined>(

@@ -119,6 +119,15 @@ describeWithNix('repositories as users have them', () => {
       }
     });
 
+    if (shape === 'helper') {
+      it('a configuration the flake does not define fails before the build, naming those it does', () => {
+        const r = ws.nx(['run', `${projects['.'].name}:eval--live`, '--configurationName=liveImage']);
+        expect(r.status).not.toBe(0);
+        expect(r.output).toContain('flake.nix defines no nixosConfigurations.liveImage; it defines desk, live, rescue.');
+        expect(r.output).not.toMatch(/> nix .* eval --raw/);
+      });
+    }
+
     it('a module only the image reads makes the image, and nothing else, affected', () => {
       const affected = succeeded(ws.nx(['show', 'projects', '--affected', `--files=${expected.imageOnlyFile}`, '--json']));
       const names = JSON.parse(affected.slice(affected.indexOf('['), affected.lastIndexOf(']') + 1)) as string[];

@@ -16,10 +16,10 @@ import {
 } from '../../nix/binary-cache';
 import { commandLine } from '../../nix/command';
 import { parseNixFailure } from '../../nix/errors';
-import { findExecutable, runCommand } from '../../nix/run';
+import { findExecutable, NIX_MISSING, runCommand } from '../../nix/run';
 import { ensureImage } from '../../built-image/restore';
 import { readBuiltImage } from '../image-output';
-import { executorResult, NIX_MISSING, NixisoError } from '../executor-result';
+import { executorResult, NixisoError } from '../executor-result';
 import type { PushExecutorSchema } from './schema';
 
 export interface PushResult {
