@@ -33,6 +33,9 @@ if (args[0] === '--once') {
   };
   walk(workspace);
   const plugin = require(join(pluginDir, 'src/plugin/nodes.ts'));
+  // What Nx's plugin worker has loaded before it calls createNodes.
+  require('nx/src/utils/cache-directory');
+  require('@nx/devkit');
   const [glob, create] = plugin.createNodesV2 as [string, (files: string[], o: unknown, c: unknown) => Promise<unknown[]>];
   // Each plugin sees the files its own glob matches, as Nx gives them.
   const matched = glob === '**/*.nix' ? files : files.filter((f) => /(^|\/)(flake|configuration)\.nix$/.test(f));
@@ -125,7 +128,7 @@ function main(): void {
     `\`node -r @swc-node/register tools/bench/discovery.ts --baseline ${baseline} --runs ${runs}\`, ${new Date().toISOString().slice(0, 10)}, ${require('node:os').cpus().length} cores.`,
     'The plugin\'s createNodes over 10 flakes with 50 configurations (images beside hosts; mapAttrs, helpers, dotted and set forms; one flake',
     'whose names come from readDir, which only Nix can classify), each run in a fresh Node process as Nx without the daemon runs it;',
-    'the time of the createNodes call, module loading excluded. Cold: the first run with an empty discovery cache (the current plugin',
+    'the time of the createNodes call (the plugin and the Nx modules a plugin worker has loaded already are loaded first). Cold: the first run with an empty discovery cache (the current plugin',
     'asks Nix about the readDir flake). Warm: the median of later runs, nothing changed.',
     '',
     '| plugin | projects | cold | warm (median) |',

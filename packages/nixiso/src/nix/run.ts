@@ -3,7 +3,15 @@
  * that Ctrl-C / SIGTERM stop the whole Nix process tree (nix, its builders,
  * nixos-generate's nix-build) and nothing is left running.
  */
-import execa from 'execa';
+import type execaModule from 'execa';
+
+/**
+ * execa, loaded when a process is first started: the graph plugin imports
+ * this module for findExecutable and starts Nix only when discovery must ask
+ * it, so an ordinary graph computation does not pay for loading execa.
+ */
+const execa: typeof execaModule = ((...args: Parameters<typeof execaModule>) =>
+  (require('execa') as typeof execaModule)(...args)) as typeof execaModule;
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';

@@ -7,7 +7,7 @@
  * why and the caller keeps its static reading.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import { type Command, commandLine, gitFlakeRef, hasFlakeScheme, resolveNixPathEntry } from '../nix/command';
 import type { FlakeReading } from '../nix/image-detect';
@@ -95,28 +95,30 @@ export function concurrencyLimit(max: number): <T>(work: () => Promise<T>) => Pr
 }
 
 const evaluationSlot = concurrencyLimit(MAX_CONCURRENT_EVALUATIONS);
-/** `nix --version` per nix executable, for this process. */
-const nixVersions = new Map<string, Promise<{ version: string } | { reason: string }>>();
 /** Why an evaluation was unavailable, per cache key, for this process: not on disk, so a later process (online again) retries. */
 const unavailableReasons = new Map<string, string>();
 /** Evaluations running now, per cache key: a second caller shares the first one's. */
 const running = new Map<string, Promise<FlakeImagesEvaluation>>();
 
-function nixVersion(nix: string, cwd: string, env: NodeJS.ProcessEnv | undefined): Promise<{ version: string } | { reason: string }> {
-  let version = nixVersions.get(nix);
-  if (!version) {
-    version = capture({ command: nix, args: ['--version'] }, cwd, env, { timeoutMs: 30_000 }).then((r) =>
-      r.exitCode === 0 ? { version: r.stdout.trim() } : { reason: `\`${nix} --version\` failed: ${r.stderr.trim() || `exit code ${r.exitCode}`}` },
-    );
-    nixVersions.set(nix, version);
+/**
+ * Which Nix this is, without starting it (a cache hit must cost no process):
+ * the executable's real path (on NixOS a store path naming the version),
+ * size and modification time, which an upgrade changes.
+ */
+export function nixIdentity(nix: string): string {
+  try {
+    const real = realpathSync(nix);
+    const { size, mtimeMs } = statSync(real);
+    return `${real}\0${size}\0${mtimeMs}`;
+  } catch {
+    return nix;
   }
-  return version;
 }
 
-/** The cache key: the command line, where it runs, the Nix version and what the flake reads. */
-function discoveryCacheKey(parts: { commandLine: string; cwd: string; nixVersion: string; inputsHash: string }): string {
+/** The cache key: the command line, where it runs, which Nix and what the flake reads. */
+function discoveryCacheKey(parts: { commandLine: string; cwd: string; nix: string; inputsHash: string }): string {
   return createHash('sha256')
-    .update(JSON.stringify([CACHE_FORMAT, parts.commandLine, parts.cwd, parts.nixVersion, parts.inputsHash]))
+    .update(JSON.stringify([CACHE_FORMAT, parts.commandLine, parts.cwd, parts.nix, parts.inputsHash]))
     .digest('hex');
 }
 
@@ -197,11 +199,8 @@ export async function evaluateFlakeImages(options: EvaluateFlakeImagesOptions): 
   const env = options.env ?? process.env;
   const nix = findExecutable('nix', env.PATH ?? '');
   if (!nix) return { status: 'unavailable', reason: NIX_MISSING };
-  const version = await nixVersion(nix, options.cwd, options.env);
-  if ('reason' in version) return { status: 'unavailable', reason: version.reason };
-
   const cmd = flakeImagesCommand(options);
-  const key = discoveryCacheKey({ commandLine: commandLine(cmd), cwd: options.cwd, nixVersion: version.version, inputsHash: options.inputsHash });
+  const key = discoveryCacheKey({ commandLine: commandLine(cmd), cwd: options.cwd, nix: nixIdentity(nix), inputsHash: options.inputsHash });
   const known = unavailableReasons.get(key);
   if (known !== undefined) return { status: 'unavailable', reason: known };
   const file = cacheFile(discoveryCacheDirectory(options.workspaceDataDirectory), options.cwd, options.flakeRef);

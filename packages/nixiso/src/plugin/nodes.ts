@@ -7,8 +7,10 @@ import { fingerprintCommand } from '../nix/fingerprint';
 import { BOOT_REPORT_FILE } from '../nix/boot-report';
 import { IMAGE_IDENTITY_FILE } from '../nix/manifest';
 import { configurationSlug, type ImageKind } from '../nix/image-detect';
-import { type DiscoveredImage, discoverImages, type ImageConfiguration, type NixisoMetadata } from './discover';
-import { askNixAboutFlake } from './evaluate-images';
+import { type DiscoveredImage, discoverImages, diskTree, type ImageConfiguration, type NixisoMetadata } from './discover';
+import { cachedDiscovery } from './discovery-cache';
+import { askNixAboutFlake, nixIdentity } from './evaluate-images';
+import { findExecutable } from '../nix/run';
 import { type ImageReads, imageReads, inputPatterns } from './image-reads';
 
 export interface NixisoPluginOptions {
@@ -98,7 +100,10 @@ type ProjectJson = { name?: unknown; targets?: Record<string, unknown>; metadata
 
 /** The image directory's project.json, read once; undefined when there is none (Nx reports an unreadable one itself). */
 function readProjectJson(root: string, workspaceRoot: string): ProjectJson | undefined {
-  const text = readSource(join(workspaceRoot, root, 'project.json'));
+  return parseProjectJson(readSource(join(workspaceRoot, root, 'project.json')));
+}
+
+function parseProjectJson(text: string | undefined): ProjectJson | undefined {
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) ?? undefined;
@@ -517,13 +522,37 @@ export const createNodes: CreateNodes<NixisoPluginOptions> = [
     let exec: string | undefined;
     const execOnce = () => (exec ??= packageManagerExec(context.workspaceRoot));
     const normalized = normalizeOptions(options);
-    const images = await discoverImages(files, {
-      workspaceRoot: context.workspaceRoot,
-      metadataOf: (root) => nixisoMetadata(readProjectJson(root, context.workspaceRoot)),
-      evaluate: normalized.evaluateConfigurations
-        ? (root, reading) =>
-            askNixAboutFlake(root, reading, defaultOptions(configuredTargets(readProjectJson(root, context.workspaceRoot), normalized, context).build), context.workspaceRoot)
-        : undefined,
+    const nix = findExecutable('nix');
+    // Everything the answer depends on that the content of the deciding files does not say.
+    const key = {
+      files: [...files].sort(),
+      options: normalized,
+      targetDefaults: context.nxJsonConfiguration.targetDefaults ?? {},
+      nix: normalized.evaluateConfigurations && nix ? nixIdentity(nix) : null,
+    };
+    const images = await cachedDiscovery(context.workspaceRoot, key, diskTree(), async (tree) => {
+      let complete = true;
+      // Read through the tree, so that the kept answer knows every file it depends on.
+      const projectJsonOf = (root: string) => parseProjectJson(tree.read(join(context.workspaceRoot, root, 'project.json')));
+      const value = await discoverImages(
+        files,
+        {
+          workspaceRoot: context.workspaceRoot,
+          metadataOf: (root) => nixisoMetadata(projectJsonOf(root)),
+          evaluate: normalized.evaluateConfigurations
+            ? async (root, reading) => {
+                const build = defaultOptions(configuredTargets(projectJsonOf(root), normalized, context).build);
+                tree.read(join(context.workspaceRoot, root, 'flake.lock'));
+                const answer = await askNixAboutFlake(root, reading, build, context.workspaceRoot);
+                // Unavailable (offline, no Nix): asked again next time rather than kept.
+                if (answer.status === 'unavailable') complete = false;
+                return answer;
+              }
+            : undefined,
+        },
+        tree,
+      );
+      return { value, keep: complete };
     });
     const byEntry = new Map(images.map((image) => [image.entryFile, image]));
     return createNodesFromFiles<NixisoPluginOptions | undefined>(
