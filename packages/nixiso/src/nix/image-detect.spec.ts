@@ -271,4 +271,22 @@ describe('readFlake: configurations however the flake builds them', () => {
       { name: 'sd', output: { kind: 'package', system: 'aarch64-linux', generatorsFormat: 'sd-aarch64' }, verdict: 'image' },
     ]);
   });
+
+  it("a system's image selected as a package (flake-parts perSystem) is an image of the flake's one system", () => {
+    const module = [
+      '{ self, inputs, ... }: {',
+      '  flake.nixosModules.installer = { modulesPath, ... }: { imports = [ (modulesPath + "/installer/cd-dvd/installation-cd-minimal.nix") ]; };',
+      '  perSystem = { system, ... }: {',
+      '    packages.installer-iso = (inputs.nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.installer { nixpkgs.hostPlatform = system; } ]; }).config.system.build.isoImage;',
+      '  };',
+      '}',
+    ].join('\n');
+    const flake = (systems: string) => `{ outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } { systems = [ ${systems} ]; imports = [ ./installer.nix ]; }; }`;
+    const one = sourceTree({ '/ws/flake.nix': flake('"x86_64-linux"'), '/ws/installer.nix': module });
+    expect(readFlake('/ws/flake.nix', one.read('/ws/flake.nix') as string, one).configurations).toEqual([
+      { name: 'installer-iso', output: { kind: 'package', system: 'x86_64-linux', generatorsFormat: 'iso' }, verdict: 'image', because: expect.stringMatching(/^installer\.nix:4: /) },
+    ]);
+    const two = sourceTree({ '/ws/flake.nix': flake('"x86_64-linux" "aarch64-linux"'), '/ws/installer.nix': module });
+    expect(readFlake('/ws/flake.nix', two.read('/ws/flake.nix') as string, two).configurations[0].output).toEqual({ kind: 'package', system: undefined, generatorsFormat: 'iso' });
+  });
 });

@@ -167,6 +167,7 @@ export type Verdict = 'image' | 'host' | 'undecided';
 /** How Nix names a configuration's image: a NixOS system, or a nixos-generators output of a given format. */
 export type ConfigurationOutput =
   | { kind: 'nixosConfiguration' }
+  /** A flake output that is the image itself; its format as nixos-generators names it. */
   | { kind: 'package'; system?: string; generatorsFormat: string };
 
 export interface FoundConfiguration {
@@ -186,6 +187,9 @@ export interface FlakeReading {
   /** Directories the flake reaches as a whole (computed paths, `readDir`): every Nix file under them is the flake's too. */
   directories: string[];
 }
+
+/** A flake output that is an image: a nixos-generators output, or a system's image selected from its evaluation. */
+const IMAGE_PACKAGE = /\bnixosGenerate\b|\.\s*config\s*\.\s*system\s*\.\s*build\s*\.\s*(isoImage|sdImage)\b/;
 
 /** How many Nix files one flake's reading follows, and how many under a directory it looks at. */
 const MAX_FLAKE_FILES = 2000;
@@ -333,6 +337,14 @@ export function readFlake(flakeFile: string, source: string, tree: SourceTree): 
   const configurations: FoundConfiguration[] = [];
   const computedNames: string[] = [];
   const nixos: ConfigurationOutput = { kind: 'nixosConfiguration' };
+  // A perSystem `packages.<name>` is built for each of the flake's `systems`: when it lists one, that is the package's.
+  const systems = new Set<string>();
+  for (const file of files.values()) {
+    for (const m of file.meaning.code.matchAll(/\bsystems\s*=\s*\[([^\]]*)\]/g)) {
+      for (const literal of file.source.slice(m.index + m[0].indexOf('['), m.index + m[0].length).matchAll(/"([\w-]+)"/g)) systems.add(literal[1]);
+    }
+  }
+  const onlySystem = systems.size === 1 ? [...systems][0] : undefined;
   const add = (name: string, output: ConfigurationOutput, ranges: { file: ReadFile; start: number; end: number }[]) => {
     if (configurations.some((c) => c.name === name && c.output.kind === output.kind)) return;
     configurations.push({ name, output, ...classify(ranges) });
@@ -358,16 +370,23 @@ export function readFlake(flakeFile: string, source: string, tree: SourceTree): 
       }
     }
     for (const [name, ranges] of named) add(name, nixos, ranges);
-    if (!/\bnixosGenerate\b/.test(code)) continue;
+    if (!IMAGE_PACKAGE.test(code)) continue;
     for (const pkg of bindingsOf(code, file.source, 'packages', 2)) {
       const value = code.slice(pkg.start, pkg.end);
-      if (!/\bnixosGenerate\b/.test(value)) continue;
+      const selected = /\.\s*config\s*\.\s*system\s*\.\s*build\s*\.\s*(isoImage|sdImage)\b/.exec(value);
+      if (!/\bnixosGenerate\b/.test(value) && !selected) continue;
       const name = pkg.path[pkg.path.length - 1];
       const format = /\bformat\s*=\s*"/.exec(value);
-      const generatorsFormat = format ? file.source.slice(pkg.start + format.index + format[0].length).split('"')[0] : undefined;
+      // A nixosSystem's own image (`(nixosSystem { … }).config.system.build.isoImage`), named as nixos-generators names its format.
+      const generatorsFormat = selected
+        ? { isoImage: 'iso', sdImage: 'sd-aarch64' }[selected[1] as 'isoImage' | 'sdImage']
+        : format ? file.source.slice(pkg.start + format.index + format[0].length).split('"')[0] : undefined;
       const systemLiteral = /\bsystem\s*=\s*"/.exec(value);
       const pathSystem = pkg.path.length === 3 && !pkg.path[1].startsWith('${') ? pkg.path[1] : undefined;
-      const system = pathSystem ?? (systemLiteral ? file.source.slice(pkg.start + systemLiteral.index + systemLiteral[0].length).split('"')[0] : undefined);
+      const system =
+        pathSystem ??
+        (systemLiteral ? file.source.slice(pkg.start + systemLiteral.index + systemLiteral[0].length).split('"')[0] : undefined) ??
+        (pkg.path.length === 2 ? onlySystem : undefined);
       if (!generatorsFormat || name.startsWith('${')) {
         computedNames.push(`${where(file, pkg.start)} (a nixos-generators output whose ${generatorsFormat ? 'name' : 'format'} only Nix can tell)`);
         continue;

@@ -64,8 +64,8 @@ export interface DiscoverOptions {
 }
 
 /** The line of project.json that settles an undecided reading. */
-export function settleLine(root: string, names: readonly string[]): string {
-  const list = names.length ? names.map((n) => JSON.stringify(n)).join(', ') : '"<configuration>"';
+export function settleLine(root: string, names: readonly (string | { name: string; attribute: string })[]): string {
+  const list = names.length ? names.map((n) => JSON.stringify(n).replace(/^\{"name":(.*),"attribute":(.*)\}$/, '{ "name": $1, "attribute": $2 }')).join(', ') : '"<configuration>"';
   return `set "metadata": { "nixiso": { "configurations": [${list}] } } in ${posix.join(root, 'project.json')} (or "image": false)`;
 }
 
@@ -145,9 +145,11 @@ async function discoverFlake(file: string, options: DiscoverOptions, tree: Sourc
   if ((undecided.length || reading.computedNames.length) && options.evaluate) evaluation = await options.evaluate(root, reading);
   const evaluated = evaluation?.status === 'evaluated' ? evaluation.configurations : undefined;
   for (const [name, asked] of Object.entries(evaluated ?? {})) if (!asked.error) image.evaluated.push(name);
+  const systemless: { name: string; attribute: string }[] = [];
   for (const c of reading.configurations) {
     if (c.output.kind === 'package' && !c.output.system) {
-      image.undecided.push(`packages.<system>.${c.name}: ${c.because} (a nixos-generators output whose system only Nix can tell)`);
+      image.undecided.push(`packages.<system>.${c.name}: ${c.because} (an image built for each of several systems: name the one to build)`);
+      systemless.push({ name: c.name, attribute: `packages.<system>.${c.name}` });
       continue;
     }
     const asked = c.output.kind === 'nixosConfiguration' ? evaluated?.[c.name] : undefined;
@@ -176,8 +178,7 @@ async function discoverFlake(file: string, options: DiscoverOptions, tree: Sourc
     if (!image.configurations.length) image.undecided.push(`metadata.nixiso.image is true, but no configuration of ${file} could be named`);
   }
   if (image.undecided.length) {
-    const names = [...image.configurations.map((c) => c.name), ...undecided.map((c) => c.name)];
-    image.undecided.push(settleLine(root, names));
+    image.undecided.push(settleLine(root, [...image.configurations.map((c) => c.name), ...undecided.map((c) => c.name), ...systemless]));
   }
   return { image: image.configurations.length || image.undecided.length ? image : undefined, reading };
 }

@@ -327,3 +327,23 @@ describe('createNodesV2: images as users have them', () => {
     expect(settled.infra.metadata?.nixiso.undecided).toBeUndefined();
   });
 });
+
+describe('createNodesV2: an image built for several systems', () => {
+  it('is undecided until project.json names the system to build, and the line that settles it says how', async () => {
+    const files = {
+      'flake.nix': '{ outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } { systems = [ "x86_64-linux" "aarch64-linux" ]; perSystem = { system, ... }: { packages.live = (inputs.nixpkgs.lib.nixosSystem { modules = [ ./live.nix ]; }).config.system.build.isoImage; }; }; }',
+      'live.nix': '{ modulesPath, ... }: { imports = [ (modulesPath + "/installer/cd-dvd/installation-cd-minimal.nix") ]; }',
+    };
+    const root = workspace(files);
+    const { '.': open } = await projects(root, ['flake.nix', 'live.nix'], { evaluateConfigurations: false });
+    expect(open.metadata?.nixiso.undecided.at(-1)).toBe(
+      'set "metadata": { "nixiso": { "configurations": [{ "name": "live", "attribute": "packages.<system>.live" }] } } in project.json (or "image": false)',
+    );
+    const settled = workspace({
+      ...files,
+      'project.json': JSON.stringify({ metadata: { nixiso: { configurations: [{ name: 'live', attribute: 'packages.x86_64-linux.live' }] } } }),
+    });
+    const { '.': built } = await projects(settled, ['flake.nix', 'live.nix'], { evaluateConfigurations: false });
+    expect(built.targets?.build.options).toEqual({ attribute: 'packages.x86_64-linux.live' });
+  });
+});
