@@ -289,4 +289,19 @@ describe('readFlake: configurations however the flake builds them', () => {
     const two = sourceTree({ '/ws/flake.nix': flake('"x86_64-linux" "aarch64-linux"'), '/ws/installer.nix': module });
     expect(readFlake('/ws/flake.nix', two.read('/ws/flake.nix') as string, two).configurations[0].output).toEqual({ kind: 'package', system: undefined, generatorsFormat: 'iso' });
   });
+
+  it('configurations nested in another output are not taken for the flake\'s nixosConfigurations', () => {
+    const t = sourceTree({
+      '/ws/flake.nix': [
+        '{ outputs = { nixpkgs, ... }: {',
+        '  packages = builtins.mapAttrs (system: pkgs: {',
+        '    nixosConfigurations.live = nixpkgs.lib.nixosSystem { modules = [ ({ modulesPath, ... }: { imports = [ (modulesPath + "/installer/cd-dvd/installation-cd-minimal.nix") ]; }) ]; };',
+        '  }) nixpkgs.legacyPackages;',
+        '}; }',
+      ].join('\n'),
+    });
+    const reading = readFlake('/ws/flake.nix', t.read('/ws/flake.nix') as string, t);
+    expect(reading.configurations).toEqual([]);
+    expect(reading.computedNames).toEqual([expect.stringMatching(/^flake\.nix:3: nixosConfigurations\.live = .*\(nixosConfigurations inside another output: build it by its attribute\)$/)]);
+  });
 });

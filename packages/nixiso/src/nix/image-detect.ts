@@ -351,7 +351,15 @@ export function readFlake(flakeFile: string, source: string, tree: SourceTree): 
   };
   for (const file of files.values()) {
     const { code } = file.meaning;
-    const entries = bindingsOf(code, file.source, 'nixosConfigurations', 1);
+    // `packages = mapAttrs (system: pkgs: { nixosConfigurations.x = …; }) …` nests them below another output:
+    // not `nixosConfigurations.x` of the flake, and where they are only Nix can say.
+    const outputs = ['packages', 'legacyPackages', 'checks'].flatMap((name) => bindingsOf(code, file.source, name, 0));
+    const nested = (offset: number) => outputs.some((o) => offset > o.start && offset < o.end);
+    const entries = bindingsOf(code, file.source, 'nixosConfigurations', 1).filter((entry) => {
+      if (!nested(entry.start)) return true;
+      computedNames.push(`${where(file, entry.start)} (nixosConfigurations inside another output: build it by its attribute)`);
+      return false;
+    });
     // flake-utils-plus: `hosts.<name>` of its mkFlake, with `hostDefaults` applying to each.
     const utilsPlus = /\bmkFlake\b/.test(code) ? bindingsOf(code, file.source, 'hosts', 1) : [];
     const defaults = utilsPlus.length ? bindingsOf(code, file.source, 'hostDefaults', 0) : [];
