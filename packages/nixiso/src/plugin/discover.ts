@@ -17,9 +17,6 @@ import { nixSourceText } from '../nix/nix-source';
 export interface ImageConfiguration {
   name: string;
   options: Record<string, string>;
-  /** What decided it is an image: `static` (the line), `nix` (evaluated), `project.json`. */
-  foundBy: 'static' | 'nix' | 'project.json';
-  because?: string;
 }
 
 export interface DiscoveredImage {
@@ -35,8 +32,6 @@ export interface DiscoveredImage {
   hosts: string[];
   /** Configurations Nix classified, the sources having left them open. */
   evaluated: string[];
-  /** For a flake, every Nix file it reaches (workspace-relative): what its evaluation reads, as far as the sources say. */
-  flakeFiles?: string[];
 }
 
 /** project.json's `metadata.nixiso`, as discovery reads it. */
@@ -116,7 +111,7 @@ function overrideConfigurations(metadata: NixisoMetadata, kind: 'flake' | 'chann
     else if (kind === 'flake') options.configurationName = entry.name;
     else options.configurationFile = entry.name;
     if (entry.format) options.format = entry.format;
-    return [{ name: kind === 'channel' ? entry.name.replace(/\.nix$/, '') : entry.name, options, foundBy: 'project.json' }];
+    return [{ name: kind === 'channel' ? entry.name.replace(/\.nix$/, '') : entry.name, options }];
   });
 }
 
@@ -124,7 +119,6 @@ async function discoverFlake(file: string, options: DiscoverOptions, tree: Sourc
   const root = posix.dirname(file);
   const absolute = posix.join(options.workspaceRoot, file);
   const reading = readFlake(absolute, tree.read(absolute) ?? '', tree);
-  const relative = (p: string) => posix.relative(options.workspaceRoot, p);
   const metadata = options.metadataOf(root) ?? {};
   const image: DiscoveredImage = {
     root,
@@ -134,7 +128,6 @@ async function discoverFlake(file: string, options: DiscoverOptions, tree: Sourc
     undecided: [],
     hosts: [],
     evaluated: [],
-    flakeFiles: reading.files.map(relative),
   };
   if (metadata.image === false) return { reading };
   const overridden = overrideConfigurations(metadata, 'flake');
@@ -154,13 +147,13 @@ async function discoverFlake(file: string, options: DiscoverOptions, tree: Sourc
     }
     const asked = c.output.kind === 'nixosConfiguration' ? evaluated?.[c.name] : undefined;
     if (c.verdict === 'image' || (c.verdict === 'undecided' && asked?.image)) {
-      image.configurations.push({ name: c.name, options: configurationOptions(c), foundBy: c.verdict === 'image' ? 'static' : 'nix', because: c.because });
+      image.configurations.push({ name: c.name, options: configurationOptions(c) });
     } else if (c.verdict === 'host' || (asked && !asked.image && !asked.error)) image.hosts.push(c.name);
   }
   // Names only Nix could list (readDir, a function): what it says, beside what was read.
   for (const [name, asked] of Object.entries(evaluated ?? {})) {
     if (reading.configurations.some((c) => c.name === name && c.output.kind === 'nixosConfiguration')) continue;
-    if (asked.image) image.configurations.push({ name, options: { configurationName: name }, foundBy: 'nix' });
+    if (asked.image) image.configurations.push({ name, options: { configurationName: name } });
     else if (!asked.error) image.hosts.push(name);
   }
   undecided = evaluated ? undecided.filter((c) => evaluated[c.name] === undefined || evaluated[c.name].error) : undecided;
@@ -174,7 +167,7 @@ async function discoverFlake(file: string, options: DiscoverOptions, tree: Sourc
   if (!evaluated) for (const line of reading.computedNames) image.undecided.push(`names computed at ${line}; ${why}`);
   if (metadata.image === true && !image.configurations.length) {
     // Opted in: every configuration the sources name is taken for an image.
-    for (const c of reading.configurations) image.configurations.push({ name: c.name, options: configurationOptions(c), foundBy: 'project.json' });
+    for (const c of reading.configurations) image.configurations.push({ name: c.name, options: configurationOptions(c) });
     if (!image.configurations.length) image.undecided.push(`metadata.nixiso.image is true, but no configuration of ${file} could be named`);
   }
   if (image.undecided.length) {
@@ -256,7 +249,7 @@ export async function discoverImages(nixFiles: readonly string[], options: Disco
             : name === 'configuration.nix'
               ? {}
               : { configurationFile: name };
-        return { name: name.replace(/\.nix$/, ''), options, foundBy: 'static' };
+        return { name: name.replace(/\.nix$/, ''), options };
       });
     images.push({ root, kind: 'channel', entryFile: entries[0], configurations, undecided: [], hosts: [], evaluated: [] });
   }
