@@ -275,6 +275,20 @@ export function readFlake(flakeFile: string, source: string, tree: SourceTree): 
     return `${relativeName(file.file)}:${lineAt(file.source, offset)}: ${text}`;
   };
 
+  /** Whether some Nix file below a directory is an image module, once per directory. */
+  const imageDirectories = new Map<string, boolean>();
+  const holdsImageModule = (dir: string): boolean => {
+    let holds = imageDirectories.get(dir);
+    if (holds === undefined) {
+      holds = nixFilesBelow(dir, tree, MAX_DIRECTORY_FILES).some((f) => {
+        const t = tree.read(f);
+        return t !== undefined && declaresImage(files.get(f)?.meaning ?? nixMeaning(t, f));
+      });
+      imageDirectories.set(dir, holds);
+    }
+    return holds;
+  };
+
   /** Whether code ranges, with the helpers they call and the files they reach, include an image module. */
   const classify = (ranges: { file: ReadFile; start: number; end: number }[]): { verdict: Verdict; because: string } => {
     const texts: { file: string; text: string; origin: ReadFile | undefined }[] = [];
@@ -305,7 +319,8 @@ export function readFlake(flakeFile: string, source: string, tree: SourceTree): 
     const work = [...texts];
     while (work.length && seenFiles.size <= MAX_FLAKE_FILES) {
       const { file, text, origin } = work.shift() as (typeof texts)[number];
-      const meaning = nixMeaning(text, file);
+      // A whole file the flake reaches was read once already; a range of one (origin) is read here.
+      const meaning = origin ? nixMeaning(text, file) : (files.get(file)?.meaning ?? nixMeaning(text, file));
       if (declaresImage(meaning)) {
         const readFile = origin ?? files.get(file);
         return { verdict: 'image', because: readFile ? where(readFile, firstImageOffset(text, meaning)) : relativeName(file) };
@@ -313,10 +328,7 @@ export function readFlake(flakeFile: string, source: string, tree: SourceTree): 
       for (const ref of meaning.pathReferences) {
         if (ref.computed || (!ref.target.endsWith('.nix') && !tree.read(posix.join(ref.target, 'default.nix')) && tree.list(ref.target))) {
           // A computed path brings in an image only if some Nix file below the folder it names is one.
-          if (!uncertain && nixFilesBelow(ref.target, tree, MAX_DIRECTORY_FILES).some((f) => {
-            const t = tree.read(f);
-            return t !== undefined && declaresImage(nixMeaning(t, f));
-          })) {
+          if (!uncertain && holdsImageModule(ref.target)) {
             uncertain = `${relativeName(file)}:${ref.line}: ${ref.text} (a computed path: which file it names only Nix can tell, and one under it is an image module)`;
           }
           continue;
