@@ -304,4 +304,24 @@ describe('readFlake: configurations however the flake builds them', () => {
     expect(reading.configurations).toEqual([]);
     expect(reading.computedNames).toEqual([expect.stringMatching(/^flake\.nix:3: nixosConfigurations\.live = .*\(nixosConfigurations inside another output: build it by its attribute\)$/)]);
   });
+
+  it('nixos-generators outputs in a set joined with //, and names only Nix can tell, as users write them', () => {
+    const t = sourceTree({
+      '/ws/flake.nix': [
+        '{ outputs = { nixpkgs, nixos-generators, ... }: {',
+        '  packages.x86_64-linux = {',
+        '    nixos-iso = nixos-generators.nixosGenerate { system = "x86_64-linux"; format = "install-iso"; modules = [ ]; };',
+        '  } // builtins.listToAttrs (map (m: { name = m; value = m; }) [ ]);',
+        '  legacyPackages = { };',
+        '} // { packages.aarch64-linux = nixpkgs.lib.genAttrs images (name: nixos-generators.nixosGenerate { format = "sd-aarch64"; modules = [ ]; }); }; }',
+      ].join('\n'),
+    });
+    const reading = readFlake('/ws/flake.nix', t.read('/ws/flake.nix') as string, t);
+    expect(reading.configurations.map(({ name, output }) => ({ name, output }))).toEqual([
+      { name: 'nixos-iso', output: { kind: 'package', system: 'x86_64-linux', generatorsFormat: 'install-iso' } },
+    ]);
+    expect(reading.computedNames).toEqual([
+      expect.stringMatching(/^flake\.nix:6: .*\(flake outputs whose names only Nix can tell\)$/),
+    ]);
+  });
 });

@@ -191,6 +191,9 @@ export interface FlakeReading {
 /** A flake output that is an image: a nixos-generators output, or a system's image selected from its evaluation. */
 const IMAGE_PACKAGE = /\bnixosGenerate\b|\.\s*config\s*\.\s*system\s*\.\s*build\s*\.\s*(isoImage|sdImage)\b/;
 
+/** A Nix system name as flake outputs are keyed by (`packages.x86_64-linux`). */
+const SYSTEM_NAME = /^(x86_64|aarch64|i686|armv[5-7]l|riscv64|powerpc64le)-(linux|darwin)$/;
+
 /** How many Nix files one flake's reading follows, and how many under a directory it looks at. */
 const MAX_FLAKE_FILES = 2000;
 const MAX_DIRECTORY_FILES = 500;
@@ -391,27 +394,41 @@ export function readFlake(flakeFile: string, source: string, tree: SourceTree): 
     }
     for (const [name, ranges] of named) add(name, nixos, ranges);
     if (!IMAGE_PACKAGE.test(code)) continue;
+    // `packages.<system>.<name>`, `packages.<name>` (perSystem), and sets of them not written as one literal (`{ … } // …`).
+    const candidates: { name: string; system?: string; ranges: { start: number; end: number }[]; at: number }[] = [];
     for (const pkg of bindingsOf(code, file.source, 'packages', 2)) {
-      const value = code.slice(pkg.start, pkg.end);
-      const selected = /\.\s*config\s*\.\s*system\s*\.\s*build\s*\.\s*(isoImage|sdImage)\b/.exec(value);
-      if (!/\bnixosGenerate\b/.test(value) && !selected) continue;
-      const name = pkg.path[pkg.path.length - 1];
-      const format = /\bformat\s*=\s*"/.exec(value);
-      // A nixosSystem's own image (`(nixosSystem { … }).config.system.build.isoImage`), named as nixos-generators names its format.
-      const generatorsFormat = selected
-        ? { isoImage: 'iso', sdImage: 'sd-aarch64' }[selected[1] as 'isoImage' | 'sdImage']
-        : format ? file.source.slice(pkg.start + format.index + format[0].length).split('"')[0] : undefined;
-      const systemLiteral = /\bsystem\s*=\s*"/.exec(value);
-      const pathSystem = pkg.path.length === 3 && !pkg.path[1].startsWith('${') ? pkg.path[1] : undefined;
-      const system =
-        pathSystem ??
-        (systemLiteral ? file.source.slice(pkg.start + systemLiteral.index + systemLiteral[0].length).split('"')[0] : undefined) ??
-        (pkg.path.length === 2 ? onlySystem : undefined);
-      if (!generatorsFormat || name.startsWith('${')) {
-        computedNames.push(`${where(file, pkg.start)} (a nixos-generators output whose ${generatorsFormat ? 'name' : 'format'} only Nix can tell)`);
+      const systemAt1 = pkg.path.length >= 2 && (SYSTEM_NAME.test(pkg.path[1]) || pkg.path[1].startsWith('${'));
+      if (pkg.path.length === 3 || (pkg.path.length === 2 && !systemAt1)) {
+        candidates.push({ name: pkg.path[pkg.path.length - 1], system: pkg.path.length === 3 ? pkg.path[1] : undefined, ranges: [pkg], at: pkg.start });
         continue;
       }
-      configurations.push({ name, output: { kind: 'package', system, generatorsFormat }, verdict: 'image', because: where(file, pkg.start) });
+      if (!IMAGE_PACKAGE.test(code.slice(pkg.start, pkg.end))) continue;
+      const system = pkg.path.length === 2 ? pkg.path[1] : undefined;
+      for (const part of computedSet(file, pkg.start, pkg.end, tree)) {
+        if ('names' in part) for (const named of part.names) candidates.push({ name: named.name, system, ranges: named.ranges, at: named.ranges[0].start });
+        else if (IMAGE_PACKAGE.test(code.slice(part.offset, part.end))) computedNames.push(`${where(file, part.offset)} (flake outputs whose names only Nix can tell)`);
+      }
+    }
+    for (const candidate of candidates) {
+      const value = candidate.ranges.map((r) => code.slice(r.start, r.end)).join(' ');
+      const selected = /\.\s*config\s*\.\s*system\s*\.\s*build\s*\.\s*(isoImage|sdImage)\b/.exec(value);
+      if (!/\bnixosGenerate\b/.test(value) && !selected) continue;
+      const literal = (key: string) => {
+        for (const r of candidate.ranges) {
+          const m = new RegExp(`\\b${key}\\s*=\\s*"`).exec(code.slice(r.start, r.end));
+          if (m) return file.source.slice(r.start + m.index + m[0].length).split('"')[0];
+        }
+        return undefined;
+      };
+      // A nixosSystem's own image (`(nixosSystem { … }).config.system.build.isoImage`), named as nixos-generators names its format.
+      const generatorsFormat = selected ? { isoImage: 'iso', sdImage: 'sd-aarch64' }[selected[1] as 'isoImage' | 'sdImage'] : literal('format');
+      const pathSystem = candidate.system && !candidate.system.startsWith('${') ? candidate.system : undefined;
+      const system = pathSystem ?? literal('system') ?? (candidate.system === undefined ? onlySystem : undefined);
+      if (!generatorsFormat || candidate.name.startsWith('${')) {
+        computedNames.push(`${where(file, candidate.at)} (a nixos-generators output whose ${generatorsFormat ? 'name' : 'format'} only Nix can tell)`);
+        continue;
+      }
+      configurations.push({ name: candidate.name, output: { kind: 'package', system, generatorsFormat }, verdict: 'image', because: where(file, candidate.at) });
     }
   }
   return { configurations, computedNames, files: [...files.keys()], directories: [...directories].sort() };
@@ -430,7 +447,7 @@ function firstImageOffset(text: string, meaning: NixMeaning): number {
   return text.length - text.trimStart().length;
 }
 
-type ComputedPart = { names: { name: string; ranges: { start: number; end: number }[] }[] } | { offset: number };
+type ComputedPart = { names: { name: string; ranges: { start: number; end: number }[] }[] } | { offset: number; end: number };
 
 /**
  * The names of a `nixosConfigurations = <expression>;` whose value is not a
@@ -493,6 +510,6 @@ function computedSet(file: ReadFile, start: number, end: number, tree: SourceTre
         return { names: names.map((name) => ({ name, ranges: [{ start: s, end: part.end }] })) };
       }
     }
-    return { offset: s };
+    return { offset: s, end: part.end };
   });
 }
