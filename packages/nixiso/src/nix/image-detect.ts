@@ -132,18 +132,13 @@ export function configurationEntries(code: string, source: string): Configuratio
 }
 
 /**
- * The names of a flake's configurations that are images: those whose value
- * (its inline modules, or the local files it names) reaches an image module.
+ * The names of a flake's `nixosConfigurations` that its sources say are
+ * images (readFlake's verdicts, without directory listings).
  */
 export function imageConfigurations(flakeFile: string, source: string, read: ReadSource): string[] {
-  const { code } = nixMeaning(source, flakeFile);
-  return configurationEntries(code, source)
-    .filter(({ start, end }) => {
-      // Padded so that offsets, and with them the directory paths resolve against, stay those of the flake.
-      const slice = ' '.repeat(start) + source.slice(start, end);
-      return reachesImageModule(flakeFile, slice, read);
-    })
-    .map((e) => e.name);
+  return readFlake(flakeFile, source, { read, list: () => undefined })
+    .configurations.filter((c) => c.verdict === 'image' && c.output.kind === 'nixosConfiguration')
+    .map((c) => c.name);
 }
 
 /**
