@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { describeWithNix, tempDir } from '@nixiso/testing';
-import { scanImports } from './scan-imports';
+import { scanImports, scanNixReads } from './scan-imports';
 
 const FILE = '/ws/images/rescue/configuration.nix';
 const scan = (source: string, file = FILE): string[] => scanImports(source, file);
@@ -303,5 +303,105 @@ describeWithNix('scanImports agrees with nix-instantiate --parse', (nix) => {
       const source = sources.get(file)!;
       expect({ source, paths: scanImports(source, file).sort() }).toEqual({ source, paths: oraclePaths(output, file) });
     }
+  });
+});
+
+describe('scanNixReads', () => {
+  const reads = (source: string, file = FILE) => scanNixReads(source, file);
+  const targets = (source: string) => reads(source).paths.map(({ target, computed }) => (computed ? `${target} (computed)` : target));
+
+  it('works out strings appended to a path, as Nix does: a climb is exact, only a computed part makes a directory', () => {
+    expect(
+      targets(
+        [
+          '[ (./. + "/../../keys/alice.pub")',
+          '(./. + "/motd-${name}.txt")',
+          '(./x + "/../y")',
+          '(./. + "/../..")',
+          '(./. + "/../../hosts/${n}.nix")',
+          '(./keys + "/" + name + ".pub")',
+          '(./. + "/a" + "/b")',
+          '(./z + name) ]',
+        ].join(' '),
+      ),
+    ).toEqual([
+      '/ws/keys/alice.pub',
+      '/ws/images/rescue (computed)',
+      '/ws/images/rescue/y',
+      '/ws',
+      '/ws/hosts (computed)',
+      '/ws/images/rescue/keys (computed)',
+      '/ws/images/rescue/a/b',
+      '/ws/images/rescue/z (computed)',
+    ]);
+    // What a message shows: the literal when it stands for itself, else what was appended.
+    expect(reads('{ a = ./. + "/motd-${n}.txt"; b = ./. + "/../k.pub"; }').paths.map((r) => r.text)).toEqual(['./.', './. + "/../k.pub"']);
+  });
+
+  it('resolves a let or attribute binding of a path through its uses in the same file, and counts it whole when a use is opaque', () => {
+    expect(targets('let repo = ./. + "/../.."; root = ../..; in [ (repo + "/keys/erin.pub") (root + "/keys/frank.pub") (repo + "/hosts/${n}.nix") ]')).toEqual([
+      '/ws/keys/erin.pub',
+      '/ws/keys/frank.pub',
+      '/ws/hosts (computed)',
+    ]);
+    // `"${repo}/…"` copies all of repo to the store; a bare use passes all of it on.
+    expect(targets('let repo = ./. + "/../.."; in [ (repo + "/keys/a.pub") "${repo}/keys/b.pub" ]')).toEqual(['/ws', '/ws/keys/a.pub']);
+    expect(targets('let repo = ../..; in { src = repo; k = repo + "/k"; }')).toEqual(['/ws', '/ws/k']);
+    // Unused: what it names still counts. Defined twice: which one a use means is Nix's to say.
+    expect(targets('let repo = ../..; in { }')).toEqual(['/ws']);
+    expect(targets('{ a = let repo = ../..; in repo + "/x"; b = { repo = ./.; }; }')).toEqual(['/ws', '/ws/images/rescue']);
+  });
+
+  it("reads a flake's self: string and + forms, inputs.self, computed suffixes, bindings; a bare self is no read", () => {
+    const { self, paths } = reads(
+      [
+        '{ self, inputs, config, ... }: let keysDir = "${self}/keys"; root = self; in {',
+        '  a = builtins.readFile "${self}/keys/alice.pub";',
+        '  b = builtins.readFile (self + "/keys/bob.pub");',
+        '  c = "${inputs.self}/x";',
+        '  d = inputs.self + "/y";',
+        '  e = import "${self}/hosts/${n}.nix";',
+        '  f = keysDir + "/carol.pub";',
+        '  g = root + "/z";',
+        '  specialArgs = { inherit self; }; h = self; i = "${self}"; j = config.self + "/no"; k = "see ${self}/no";',
+        '}',
+      ].join('\n'),
+    );
+    expect(self.map(({ path, computed, line }) => ({ path, computed, line }))).toEqual([
+      { path: '/keys/alice.pub', computed: false, line: 2 },
+      { path: '/keys/bob.pub', computed: false, line: 3 },
+      { path: '/x', computed: false, line: 4 },
+      { path: '/y', computed: false, line: 5 },
+      { path: '/hosts', computed: true, line: 6 },
+      { path: '/keys/carol.pub', computed: false, line: 7 },
+      { path: '/z', computed: false, line: 8 },
+    ]);
+    expect(paths).toEqual([]);
+    expect(reads('{ self, ... }: { specialArgs = { inherit self; }; }').self).toEqual([]);
+  });
+
+  it('reports home paths, every search-path name, and getEnv names; a computed name says so', () => {
+    const scanned = reads(
+      [
+        '{ a = ~/.ssh/id_ed25519.pub; b = ~/keys/${user}.pub; c = <mymods/x.nix>; d = <nixpkgs/nixos>; e = <home-manager>;',
+        '  f = builtins.getEnv "SECRET_DIR"; g = getEnv "OTHER"; h = builtins.getEnv name; inherit (builtins) getEnv readFile;',
+        '  i = /. + builtins.getEnv "EXTRA"; # <commented> ~/not builtins.getEnv "NOPE"',
+        '  j = "<not/a/lookup> ~/nor ${builtins.getEnv "IN_STRING"}"; }',
+      ].join('\n'),
+    );
+    expect(scanned.home).toEqual([
+      { path: '.ssh/id_ed25519.pub', computed: false, line: 1, text: '~/.ssh/id_ed25519.pub' },
+      { path: 'keys', computed: true, line: 1, text: '~/keys/' },
+    ]);
+    expect(scanned.lookups).toEqual(['mymods', 'nixpkgs', 'home-manager']);
+    expect(scanned.env).toEqual([
+      { name: 'SECRET_DIR', line: 2, text: 'builtins.getEnv "SECRET_DIR"' },
+      { name: 'OTHER', line: 2, text: 'getEnv "OTHER"' },
+      { name: undefined, line: 2, text: 'builtins.getEnv name' },
+      { name: 'EXTRA', line: 3, text: 'builtins.getEnv "EXTRA"' },
+      { name: 'IN_STRING', line: 4, text: 'builtins.getEnv "IN_STRING"' },
+    ]);
+    // `/. + …` is the file system root, computed: the caller refuses to walk it, and names the expression.
+    expect(scanned.paths).toEqual([{ target: '/', computed: true, line: 3, text: '/.', expression: '/. + builtins.getEnv "EXTRA"' }]);
   });
 });

@@ -31,6 +31,12 @@ export interface NixLexHandlers {
   opaque?(start: number, end: number): void;
   /** A comment (`# …` or `/* … *\/`), reported just before it is reported as opaque. */
   comment?(start: number, end: number): void;
+  /** An identifier in code (`self`, `getEnv`; each part of `builtins.getEnv` on its own), keywords included. */
+  identifier?(start: number, end: number): void;
+  /** A search-path lookup such as `<nixpkgs/nixos>`: `path` is what is between the angle brackets. */
+  searchPath?(path: string, start: number): void;
+  /** A home path (`~/.ssh/id.pub`, `~/x/${y}`): `text` starts with `~/`, `start` is the offset of the `~`. */
+  homePath?(literal: NixPathLiteral): void;
 }
 
 const PATH_CHAR = 1; // [a-zA-Z0-9._+-]
@@ -108,7 +114,7 @@ export function lexNix(source: string, handlers: NixLexHandlers): void {
   let i = 0;
 
   /** Scans a path literal at `from` (Nix PATH, or PATH_SEG / HPATH_START before `${`); returns its end or -1. */
-  const scanPath = (from: number, record: boolean): number => {
+  const scanPath = (from: number, report: ((literal: NixPathLiteral) => void) | undefined): number => {
     let j = from;
     while (is(j, PATH_CHAR)) j++;
     const runEnd = j;
@@ -130,9 +136,9 @@ export function lexNix(source: string, handlers: NixLexHandlers): void {
       end = j + 1; // trailing slash: only valid before `${`, Nix rejects it otherwise
     }
     const interpolated = at(end) === DOLLAR && at(end + 1) === OPEN_BRACE;
-    if (record && handlers.path) {
+    if (report) {
       const textEnd = interpolated ? end : j;
-      handlers.path({ text: source.slice(from, textEnd), start: from, end: textEnd, interpolated });
+      report({ text: source.slice(from, textEnd), start: from, end: textEnd, interpolated });
     }
     if (!interpolated) return end;
     push(Mode.PathTail);
@@ -180,10 +186,13 @@ export function lexNix(source: string, handlers: NixLexHandlers): void {
         } else if (c === 0x3c /* < */) {
           i = skipSearchPath(i);
         } else if (c === 0x7e /* ~ */ && at(i + 1) === SLASH) {
-          const end = scanPath(i + 1, false); // home paths are outside any workspace
+          const home = handlers.homePath;
+          const tilde = i;
+          // Never a path of the file's directory: Nix resolves `~` with $HOME when it evaluates.
+          const end = scanPath(i + 1, home && ((literal) => home({ ...literal, text: `~${literal.text}`, start: tilde })));
           i = end < 0 ? i + 1 : end;
         } else if (c === SLASH || (c < 128 && CLASS[c] & PATH_CHAR)) {
-          const end = i >= noPathBefore ? scanPath(i, true) : -1;
+          const end = i >= noPathBefore ? scanPath(i, handlers.path) : -1;
           if (end >= 0) i = end;
           else if (c < 128 && CLASS[c] & LETTER) i = skipUriOrIdentifier(i);
           else if (c === 0x5f /* _ */) i = skipIdentifier(i);
@@ -276,7 +285,9 @@ export function lexNix(source: string, handlers: NixLexHandlers): void {
       j += 2;
       while (is(j, PATH_CHAR)) j++;
     }
-    return at(j) === 0x3e /* > */ ? j + 1 : from + 1;
+    if (at(j) !== 0x3e /* > */) return from + 1;
+    handlers.searchPath?.(source.slice(from + 1, j), from);
+    return j + 1;
   }
 
   /** A URI (`github:owner/repo`, `https://…`) or an identifier (which may contain `'`). */
@@ -297,6 +308,7 @@ export function lexNix(source: string, handlers: NixLexHandlers): void {
   function skipIdentifier(from: number): number {
     let j = from + 1;
     while (is(j, ID_CHAR)) j++;
+    handlers.identifier?.(from, j);
     return j;
   }
 }
@@ -325,9 +337,13 @@ function pathUrlTarget(value: string): string | undefined {
   return target ? target : undefined;
 }
 
+/** A path as Nix keeps it: no trailing slash, but on `/` itself. */
+function clean(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
 function resolveFrom(dir: string, target: string): string {
-  const resolved = target.startsWith('/') ? posix.normalize(target) : posix.join(dir, target);
-  return resolved.length > 1 && resolved.endsWith('/') ? resolved.slice(0, -1) : resolved;
+  return clean(target.startsWith('/') ? posix.normalize(target) : posix.join(dir, target));
 }
 
 /** One path a Nix file refers to, resolved against the file's directory. */
@@ -344,17 +360,329 @@ export interface PathReference {
   line: number;
   /** The reference as written (its fixed part, for a computed path). */
   text: string;
+  /** The expression the reference starts, as written on its line (`/. + builtins.getEnv "X"`), for messages. */
+  expression: string;
+}
+
+/** A path of a flake's own source tree: `"${self}/keys/a.pub"`, `self + "/x"`, `inputs.self + "/x"`. */
+export interface SelfReference {
+  /** Where in the source tree, `/`-rooted (`/keys/a.pub`; `/hosts` for a computed `"${self}/hosts/${n}.nix"`). */
+  path: string;
+  computed: boolean;
+  line: number;
+  text: string;
+}
+
+/** A path below the home directory (`~/.ssh/id.pub`), which Nix resolves with $HOME when it evaluates. */
+export interface HomeReference {
+  /** Relative to the home directory, normalised (`.ssh/id.pub`; `''` for the home directory itself). */
+  path: string;
+  computed: boolean;
+  line: number;
+  text: string;
+}
+
+/** A `builtins.getEnv`: the variable's name, or none when the name is only known at evaluation time. */
+export interface EnvironmentReference {
+  name?: string;
+  line: number;
+  text: string;
+}
+
+/** What one Nix file reads besides Nix code, as far as its source says. */
+export interface NixReads {
+  /** Files and directories named by path (see scanPathReferences). */
+  paths: PathReference[];
+  /** Paths of the flake's source tree through `self`; what `self` is, the caller knows. */
+  self: SelfReference[];
+  /** Paths below the home directory. */
+  home: HomeReference[];
+  /** Names looked up in the search path (`nixpkgs` for `<nixpkgs/nixos>`), each once, in source order. */
+  lookups: string[];
+  /** Environment variables read with `getEnv`. */
+  env: EnvironmentReference[];
+}
+
+/** Sticky patterns, matched in place (no slicing per identifier: a file can hold a million of them). */
+const PLUS = /\s*\+(?!\+)\s*/y;
+const BINDS = /\s*=(?!=)\s*/y;
+const CLOSE_ANTIQUOTE = /\s*\}/y;
+const STATEMENT_END = /\s*;/y;
+const SPACES = /\s*/y;
+const OPENS_ANTIQUOTED_STRING = /"\$\{\s*$/;
+
+/** Where `pattern` matching at `at` ends, or -1. */
+function matchAt(pattern: RegExp, source: string, at: number): number {
+  pattern.lastIndex = at;
+  const m = pattern.exec(source);
+  return m ? at + m[0].length : -1;
+}
+
+/** The fixed text of a `"…"` string from `from` (after the quote) to its end or its first `${`. */
+function readStringBody(source: string, from: number): { fixed: string; complete: boolean; end: number } {
+  let fixed = '';
+  for (let i = from; i < source.length; i++) {
+    const c = source[i];
+    if (c === '"') return { fixed, complete: true, end: i + 1 };
+    if (c === '\\') {
+      const next = source[++i] ?? '';
+      fixed += next === 'n' ? '\n' : next === 'r' ? '\r' : next === 't' ? '\t' : next;
+    } else if (c === '$' && source[i + 1] === '$') {
+      fixed += '$$'; // `$${` is literal text
+      i++;
+    } else if (c === '$' && source[i + 1] === '{') {
+      return { fixed, complete: false, end: i };
+    } else {
+      fixed += c;
+    }
+  }
+  return { fixed, complete: false, end: source.length };
+}
+
+interface Extended {
+  /** What the expression names: a file, or the directory a computed path lies in. */
+  target: string;
+  computed: boolean;
+  /** True when something was appended to the base. */
+  extended: boolean;
+  /** Where the part that was read ends. */
+  end: number;
 }
 
 /**
- * Every path a Nix file refers to, in source order, each target once (a
- * computed reference wins over a plain one to the same directory): path
- * literals, `path:` flake inputs, and path literals that an expression
- * extends with `+` or `${…}`, which count as their directory.
+ * What a path `base` becomes when the code at `from` appends to it, as Nix
+ * computes `path + string`: the strings are concatenated and the result
+ * normalised, so `./. + "/../../keys/a.pub"` is exactly that file, and only
+ * a part Nix computes (`${…}`, a variable) makes the path computed. A
+ * computed path is the directory its fixed part names (`./. + "/motd-${n}"`
+ * is `./.`, `./. + "/../hosts/${n}"` is `../hosts`). `initial` is text
+ * already appended (the rest of `"${self}/…"`).
  */
-export function scanPathReferences(source: string, file: string): PathReference[] {
+function extendPath(source: string, from: number, base: string, initial?: { fixed: string; complete: boolean }): Extended {
+  let fixed = initial?.fixed ?? '';
+  let computed = initial ? !initial.complete : false;
+  let extended = !!initial;
+  let end = from;
+  while (!computed) {
+    const at = matchAt(PLUS, source, end);
+    if (at < 0) break;
+    extended = true;
+    if (source.charCodeAt(at) !== QUOTE) {
+      computed = true;
+      break;
+    }
+    const string = readStringBody(source, at + 1);
+    fixed += string.fixed;
+    end = string.end;
+    computed = !string.complete;
+  }
+  if (!computed) return { target: clean(posix.normalize(base + fixed)), computed, extended, end };
+  const cut = fixed.lastIndexOf('/');
+  // No directory in the fixed part: the convention for `./keys + name` is the base, as for a plain `+`.
+  const target = cut < 0 ? base : clean(posix.normalize(base + fixed.slice(0, cut) || '/'));
+  return { target, computed, extended, end };
+}
+
+/** The expression starting at `start` up to its line's end, a `;` or an unmatched closer, for messages. */
+function expressionAt(source: string, start: number): string {
+  const limit = 120;
+  let depth = 0;
+  let i = start;
+  for (; i < source.length && i - start < limit; i++) {
+    const c = source[i];
+    if (c === '\n' || (c === ';' && depth === 0)) break;
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) break;
+      depth--;
+    } else if (c === '"') {
+      for (i++; i < source.length && source[i] !== '"' && source[i] !== '\n'; i++) if (source[i] === '\\') i++;
+    }
+  }
+  return source.slice(start, i).replace(/\s+/g, ' ').trim() + (i - start >= limit ? '…' : '');
+}
+
+/** Whether the identifier at `at` is a name of an `inherit` (`inherit (builtins) getEnv;`), not a use. */
+function inInherit(source: string, at: number): boolean {
+  const before = source.slice(Math.max(0, at - 200), at);
+  const statement = before.slice(Math.max(before.lastIndexOf(';'), before.lastIndexOf('{'), before.lastIndexOf('}')) + 1);
+  return /(^|[^A-Za-z0-9_'-])inherit([^A-Za-z0-9_'-]|$)/.test(statement);
+}
+
+type Pending =
+  | { kind: 'path'; anchor: number; target: string; computed: boolean; text: string }
+  | { kind: 'self'; anchor: number; target: string; computed: boolean; text: string }
+  | { kind: 'home'; anchor: number; target: string; computed: boolean; text: string }
+  | { kind: 'env'; anchor: number; name?: string; text: string };
+
+/** A binding whose value is a path Nix knows exactly (`repo = ./. + "/../..";`, `keys = "${self}/keys";`). */
+interface Binding {
+  kind: 'path' | 'self';
+  target: string;
+  /** Where its value starts and ends: the references there are the binding's own. */
+  valueStart: number;
+  valueEnd: number;
+}
+
+/**
+ * Everything a Nix file reads that its source names: paths (with `+`
+ * concatenations of string literals worked out, and through `let` / attribute
+ * bindings of the same file: `repo = ./. + "/../..";` then
+ * `repo + "/keys/a.pub"` reads that file, not the whole repository), paths
+ * of a flake's `self`, home paths, search-path lookups and `getEnv`s. A
+ * binding used in any other way (bare, `"${repo}/…"`, which copies the whole
+ * of it to the store, or defined twice) counts whole. Pure and linear.
+ */
+export function scanNixReads(source: string, file: string): NixReads {
   const dir = posix.dirname(file);
-  const byTarget = new Map<string, PathReference>();
+  const literals = new Map<number, NixPathLiteral>();
+  const homes: NixPathLiteral[] = [];
+  const identifiers: number[] = [];
+  const lookups = new Set<string>();
+  const pending: Pending[] = [];
+  lexNix(source, {
+    path(literal) {
+      literals.set(literal.start, literal);
+    },
+    pathUrl(value, start) {
+      const target = pathUrlTarget(value);
+      if (target) pending.push({ kind: 'path', anchor: start, target: resolveFrom(dir, target), computed: false, text: value });
+    },
+    identifier(start, end) {
+      identifiers.push(start, end);
+    },
+    searchPath(path) {
+      lookups.add(path.split('/')[0]);
+    },
+    homePath(literal) {
+      homes.push(literal);
+    },
+  });
+
+  /** The reference a path literal makes, with what the code appends to it. */
+  const literalReference = (literal: NixPathLiteral, base: string, ownDir: string) => {
+    if (literal.interpolated) {
+      const slash = literal.text.lastIndexOf('/');
+      const prefix = slash === 0 || (slash === 1 && literal.text[0] === '~') ? '/' : literal.text.slice(0, slash);
+      return { target: resolveFrom(ownDir, prefix), computed: true, text: literal.text };
+    }
+    const extended = extendPath(source, literal.end, base);
+    const text = extended.target === base ? literal.text : source.slice(literal.start, extended.end).replace(/\s+/g, ' ');
+    return { target: extended.target, computed: extended.computed, text, end: extended.end };
+  };
+  for (const literal of literals.values()) {
+    const ref = literalReference(literal, resolveFrom(dir, literal.text), dir);
+    pending.push({ kind: 'path', anchor: literal.start, ...ref });
+  }
+  for (const literal of homes) {
+    // `~/x` is `/x` below a home directory the caller knows.
+    const rooted = { ...literal, text: literal.text.slice(1) };
+    const ref = literalReference(rooted, resolveFrom('/', rooted.text), '/');
+    pending.push({ kind: 'home', anchor: literal.start, ...ref, text: ref.target === resolveFrom('/', rooted.text) ? literal.text : `~${ref.text}` });
+  }
+
+  /**
+   * A path rooted at `base` (`self`'s tree, or a binding's path) that the
+   * expression around the identifier at [start, end) names: `"${x}/keys"`,
+   * `x + "/keys"`; undefined for the bare identifier.
+   */
+  const rootedAt = (exprStart: number, end: number, base: string): { target: string; computed: boolean; text: string; end: number } | undefined => {
+    const quote = OPENS_ANTIQUOTED_STRING.exec(source.slice(Math.max(0, exprStart - 16), exprStart));
+    let extended: Extended;
+    let textStart = exprStart;
+    if (quote) {
+      const close = matchAt(CLOSE_ANTIQUOTE, source, end);
+      if (close < 0) return undefined;
+      const rest = readStringBody(source, close);
+      extended = extendPath(source, rest.end, base, rest);
+      textStart = exprStart - quote[0].length;
+      if (!extended.computed && extended.target === base && rest.fixed === '') return undefined;
+    } else {
+      extended = extendPath(source, end, base);
+      if (!extended.extended) return undefined;
+    }
+    return { target: extended.target, computed: extended.computed, text: source.slice(textStart, extended.end).replace(/\s+/g, ' '), end: extended.end };
+  };
+
+  /** Where the expression of a `self` at [start, end) starts (`inputs.self` included); -1 for another attribute named self. */
+  const selfStart = (start: number): number => {
+    if (source.charCodeAt(start - 1) !== 0x2e /* . */) return start;
+    return source.startsWith('inputs.', start - 7) && source.charCodeAt(start - 8) !== 0x2e ? start - 7 : -1;
+  };
+
+  const occurrences = new Map<string, number[]>();
+  const definitions = new Map<string, number>();
+  const bindings = new Map<string, Binding>();
+  for (let k = 0; k < identifiers.length; k += 2) {
+    const start = identifiers[k];
+    const end = identifiers[k + 1];
+    const name = source.slice(start, end);
+    if (name === 'self') {
+      const exprStart = selfStart(start);
+      const ref = exprStart < 0 ? undefined : rootedAt(exprStart, end, '/');
+      if (ref) pending.push({ kind: 'self', anchor: start, target: ref.target, computed: ref.computed, text: ref.text });
+    } else if (name === 'getEnv') {
+      const from = source.startsWith('builtins.', start - 9) ? start - 9 : start;
+      const next = matchAt(SPACES, source, end);
+      const c = source[next];
+      if (c === '"') {
+        const string = readStringBody(source, next + 1);
+        const name = string.complete && string.fixed ? string.fixed : undefined;
+        pending.push({ kind: 'env', anchor: start, name, text: source.slice(from, string.end) });
+      } else if (next < source.length && !';)]},=:'.includes(c) && !inInherit(source, start)) {
+        pending.push({ kind: 'env', anchor: start, text: expressionAt(source, from) });
+      }
+    }
+    if (source.charCodeAt(start - 1) === 0x2e /* . */) continue; // an attribute of something else
+    const list = occurrences.get(name);
+    if (list) list.push(start, end);
+    else occurrences.set(name, [start, end]);
+    const value = matchAt(BINDS, source, end);
+    if (value < 0) continue;
+    definitions.set(name, (definitions.get(name) ?? 0) + 1);
+    // The value: a path literal, or `self`'s tree, with exact appended strings, up to the `;`.
+    const literal = literals.get(value);
+    if (literal && !literal.interpolated) {
+      const extended = extendPath(source, literal.end, resolveFrom(dir, literal.text));
+      const valueEnd = matchAt(STATEMENT_END, source, extended.end);
+      if (!extended.computed && valueEnd >= 0) bindings.set(name, { kind: 'path', target: extended.target, valueStart: value, valueEnd });
+      continue;
+    }
+    const selfAt = /^(?:"\$\{\s*)?(?:inputs\.)?self(?![A-Za-z0-9_'-])/.exec(source.slice(value, value + 32));
+    if (selfAt) {
+      const identEnd = value + selfAt[0].length;
+      const ref = rootedAt(identEnd - 4 - (selfAt[0].includes('inputs.') ? 7 : 0), identEnd, '/');
+      const valueEnd = matchAt(STATEMENT_END, source, ref?.end ?? identEnd);
+      if (!ref?.computed && valueEnd >= 0) bindings.set(name, { kind: 'self', target: ref?.target ?? '/', valueStart: value, valueEnd });
+    }
+  }
+  for (const [name, binding] of bindings) {
+    if (definitions.get(name) !== 1) continue; // shadowed or redefined: which one a use means, only Nix knows
+    const uses: Pending[] = [];
+    let resolved = true;
+    const at = occurrences.get(name) ?? [];
+    for (let k = 0; k < at.length; k += 2) {
+      const start = at[k];
+      if (matchAt(BINDS, source, at[k + 1]) >= 0) continue; // the definition, the only one
+      if (binding.kind === 'path' && matchAt(PLUS, source, at[k + 1]) < 0) {
+        resolved = false; // bare, or `"${repo}/…"`, which copies all of repo to the store
+        continue;
+      }
+      const ref = rootedAt(start, at[k + 1], binding.target);
+      if (ref) uses.push({ kind: binding.kind, anchor: start, target: ref.target, computed: ref.computed, text: ref.text });
+      else if (binding.target !== '/') resolved = false; // the bare path of a self binding below the root
+    }
+    if (resolved && uses.length) {
+      // Only the uses are read: drop what the definition's value made.
+      for (let k = pending.length - 1; k >= 0; k--) {
+        const p = pending[k];
+        if (p.kind !== 'env' && p.anchor >= binding.valueStart && p.anchor < binding.valueEnd) pending.splice(k, 1);
+      }
+    }
+    pending.push(...uses);
+  }
+
+  pending.sort((a, b) => a.anchor - b.anchor);
   let lineStart = 0;
   let line = 1;
   const lineOf = (offset: number): number => {
@@ -365,30 +693,44 @@ export function scanPathReferences(source: string, file: string): PathReference[
     }
     return line;
   };
-  const add = (target: string, computed: boolean, offset: number, text: string): void => {
-    const resolved = resolveFrom(dir, target);
-    const known = byTarget.get(resolved);
-    if (known && (known.computed || !computed)) return;
-    byTarget.set(resolved, { target: resolved, computed, line: known?.line ?? lineOf(offset), text: known?.text ?? text });
-  };
-  lexNix(source, {
-    path({ text, interpolated, start, end }) {
-      if (interpolated) {
-        const slash = text.lastIndexOf('/');
-        add(slash === 0 ? '/' : text.slice(0, slash), true, start, text);
-      } else if (/^\s*\+(?!\+)/.test(source.slice(end, end + 64))) {
-        // `./. + "/x"` or `./keys + "/${name}.pub"`: the literal is a directory prefix.
-        add(text, true, start, text);
-      } else {
-        add(text, false, start, text);
-      }
-    },
-    pathUrl(value, start) {
-      const target = pathUrlTarget(value);
-      if (target) add(target, false, start, value);
-    },
-  });
-  return [...byTarget.values()];
+  const paths = new Map<string, PathReference>();
+  const self = new Map<string, SelfReference>();
+  const home = new Map<string, HomeReference>();
+  const env: EnvironmentReference[] = [];
+  for (const p of pending) {
+    const line = lineOf(p.anchor);
+    if (p.kind === 'env') {
+      env.push({ name: p.name, line, text: p.text });
+      continue;
+    }
+    // Each target once; a computed reference wins over a plain one to the same directory.
+    const key = p.kind === 'home' ? p.target.slice(1) : p.target;
+    const map: Map<string, { computed: boolean }> = p.kind === 'path' ? paths : p.kind === 'self' ? self : home;
+    const known = map.get(key);
+    if (known && (known.computed || !p.computed)) continue;
+    if (p.kind === 'path') {
+      const kept = paths.get(key);
+      paths.set(key, { target: p.target, computed: p.computed, line: kept?.line ?? line, text: kept?.text ?? p.text, expression: kept?.expression ?? expressionAt(source, p.anchor) });
+    } else if (p.kind === 'self') {
+      const kept = self.get(key);
+      self.set(key, { path: p.target, computed: p.computed, line: kept?.line ?? line, text: kept?.text ?? p.text });
+    } else {
+      const kept = home.get(key);
+      home.set(key, { path: key, computed: p.computed, line: kept?.line ?? line, text: kept?.text ?? p.text });
+    }
+  }
+  return { paths: [...paths.values()], self: [...self.values()], home: [...home.values()], lookups: [...lookups], env };
+}
+
+/**
+ * Every path a Nix file refers to, in source order, each target once (a
+ * computed reference wins over a plain one to the same directory): path
+ * literals, `path:` flake inputs, and path literals that an expression
+ * extends with `+` or `${…}`, which count as their directory unless the
+ * appended strings are literal (`./. + "/../keys/a.pub"` is that file).
+ */
+export function scanPathReferences(source: string, file: string): PathReference[] {
+  return scanNixReads(source, file).paths;
 }
 
 /**
