@@ -3,8 +3,8 @@
 # nix-bin, 2.8), xorriso (the offline nixpkgs stand-in writes real ISO files
 # with it), git, QEMU, busybox-static, bash-static and cpio (the stand-in's
 # ISO carries a busybox initramfs that the boot tests run under QEMU), a
-# Debian cloud kernel for that ISO, and the npm dependencies from
-# package-lock.json.
+# Debian cloud kernel for that ISO, strace (a build records what Nix read
+# by tracing it), and the npm dependencies from package-lock.json.
 # Idempotent; skips apt when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,6 +24,7 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 [ -x /bin/busybox ] || missing+=(busybox-static)
 [ -x /bin/bash-static ] || missing+=(bash-static)
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 updated=
 if ((${#missing[@]})); then
   $sudo apt-get update

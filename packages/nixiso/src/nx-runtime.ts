@@ -16,6 +16,8 @@
  * the same name: slower to load, but the plugin keeps working.
  */
 
+import { isAbsolute, join } from 'node:path';
+
 /** `name` from the nx module `internal`, else from `@nx/devkit`. */
 export function fromNx<T>(internal: string, name: string, load: (id: string) => unknown = require): T {
   try {
@@ -36,3 +38,14 @@ export const createNodesFromFiles = fromNx<typeof import('nx/dist/src/project-gr
 );
 export const DependencyType = fromNx<typeof import('nx/dist/src/config/project-graph').DependencyType>('nx/src/config/project-graph', 'DependencyType');
 export const workspaceRoot = fromNx<typeof import('nx/dist/src/utils/workspace-root').workspaceRoot>('nx/src/utils/workspace-root', 'workspaceRoot');
+
+/**
+ * Nx's rule for its workspace data directory (`.nx/workspace-data`, or
+ * NX_WORKSPACE_DATA_DIRECTORY), applied to the given workspace root rather
+ * than to the one the running Nx found.
+ */
+export function workspaceDataDirectoryOf(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.NX_WORKSPACE_DATA_DIRECTORY ?? env.NX_PROJECT_GRAPH_CACHE_DIRECTORY;
+  if (configured) return isAbsolute(configured) ? configured : join(workspaceRoot, configured);
+  return join(workspaceRoot, '.nx', 'workspace-data');
+}

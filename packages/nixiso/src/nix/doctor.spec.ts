@@ -211,6 +211,20 @@ describe('cache inputs check', () => {
   });
 });
 
+describe('read tracing check', () => {
+  it('ok when builds record what Nix reads; a warning naming the reason and the fix when the inputs are the static model alone', () => {
+    expect(check({ ...healthy(), readTracer: { available: true, detail: 'strace at /usr/bin/strace' } }, 'read-tracing')).toMatchObject({
+      status: 'ok',
+      message: 'builds record the files Nix reads (strace at /usr/bin/strace)',
+    });
+    const without = check({ ...healthy(), readTracer: { available: false, detail: 'strace is not on PATH' } }, 'read-tracing');
+    expect(without.status).toBe('warn');
+    expect(without.message).toMatch(/^strace is not on PATH: the inputs are what the Nix sources say alone/);
+    expect(without.fix).toMatch(/apt-get install strace/);
+    expect(doctorChecks(healthy()).map((r) => r.id)).not.toContain('read-tracing');
+  });
+});
+
 describe('renderDoctorReport', () => {
   it('one aligned line per check, the fix under what is not ok, a count at the end', () => {
     const facts = withImage({ system: 'aarch64-linux' }, { ...healthy(), substituters: [] });

@@ -8,7 +8,7 @@ import { builderSystems, crossBuildWarning } from './platforms';
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface CheckResult {
-  id: 'configurations' | 'nix' | 'flakes' | 'store-space' | 'tmp-space' | 'kvm' | 'qemu' | 'platform' | 'substituters' | 'cache-inputs';
+  id: 'configurations' | 'nix' | 'flakes' | 'store-space' | 'tmp-space' | 'kvm' | 'qemu' | 'platform' | 'substituters' | 'cache-inputs' | 'read-tracing';
   title: string;
   status: CheckStatus;
   /** What was found. */
@@ -71,6 +71,11 @@ export interface DoctorFacts {
   substituters: readonly SubstituterReach[];
   /** Image targets whose inferred inputs, outputs or dependsOn an nx.json targetDefaults entry replaces (target-defaults.ts). */
   overriddenTargets?: readonly { target: string; warning: string }[];
+  /**
+   * How a build that evaluates records what Nix read (the recorded read set
+   * that completes the inputs); `detail` says why not when it cannot.
+   */
+  readTracer?: { available: boolean; detail: string };
   /** What the project graph found: the image configurations, and what it could not classify (its last line says how to settle it); no check without it. */
   discovery?: { configurations: readonly string[]; undecided: readonly string[] };
 }
@@ -326,6 +331,20 @@ function cacheInputsCheck(facts: DoctorFacts): CheckResult {
   };
 }
 
+/** Whether builds record what Nix read, or the inputs rest on the static model alone. */
+function readTracingCheck(tracer: NonNullable<DoctorFacts['readTracer']>): CheckResult {
+  const base = { id: 'read-tracing', title: 'read tracing' } as const;
+  if (tracer.available) return { ...base, status: 'ok', message: `builds record the files Nix reads (${tracer.detail})` };
+  return {
+    ...base,
+    status: 'warn',
+    message:
+      `${tracer.detail}: the inputs are what the Nix sources say alone; ` +
+      'a file Nix reads that no rule sees (a path passed between modules, built from a string) is not an input',
+    fix: 'install strace (`apt-get install strace`) on Linux, and leave NIXISO_TRACE unset',
+  };
+}
+
 /** Whether the graph found the project's images; what it could not tell fails, with the project.json line that settles it. */
 function configurationsCheck(facts: DoctorFacts): CheckResult {
   const base = { id: 'configurations' as const, title: 'images' };
@@ -352,6 +371,7 @@ export function doctorChecks(facts: DoctorFacts): CheckResult[] {
     platformCheck(facts),
     substitutersCheck(facts),
     cacheInputsCheck(facts),
+    ...(facts.readTracer ? [readTracingCheck(facts.readTracer)] : []),
     ...(facts.discovery ? [configurationsCheck(facts)] : []),
   ];
 }

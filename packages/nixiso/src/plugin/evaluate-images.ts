@@ -8,14 +8,14 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { type Command, commandLine, gitFlakeRef, hasFlakeScheme, resolveNixPathEntry } from '../nix/command';
 import type { FlakeReading } from '../nix/image-detect';
 import type { FlakeEvaluation } from './discover';
 import { type FlakeImages, type FlakeImagesRequest, flakeImagesCommand, parseFlakeImages } from '../nix/discovery-command';
 import { parseNixFailure } from '../nix/errors';
 import { capture, findExecutable, NIX_MISSING } from '../nix/run';
-import { workspaceRoot } from '../nx-runtime';
+import { workspaceDataDirectoryOf, workspaceRoot } from '../nx-runtime';
 
 export interface EvaluateFlakeImagesOptions extends FlakeImagesRequest {
   /** The flake's directory: where Nix runs. */
@@ -60,9 +60,7 @@ export function nxWorkspaceDataDirectory(workspaceRoot: string, load: (id: strin
       // Gone from this Nx, or it refused a configured directory: the next one.
     }
   }
-  const configured = process.env.NX_WORKSPACE_DATA_DIRECTORY ?? process.env.NX_PROJECT_GRAPH_CACHE_DIRECTORY;
-  if (configured) return isAbsolute(configured) ? configured : join(workspaceRoot, configured);
-  return join(workspaceRoot, '.nx', 'workspace-data');
+  return workspaceDataDirectoryOf(workspaceRoot);
 }
 
 let nxDataDirectory: string | undefined;

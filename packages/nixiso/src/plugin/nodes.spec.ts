@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CreateNodesContext, NxJsonConfiguration, ProjectConfiguration } from '@nx/devkit';
 import { tempTree } from '@nixiso/testing';
-import { createNodesV2, localSourcesOf, type NixisoPluginOptions } from './nodes';
+import { createNodesV2, imageInputs, localSourcesOf, type NixisoPluginOptions } from './nodes';
 
 const INSTALLER = '{ modulesPath, ... }: { imports = [ "${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix" ]; }';
 
@@ -36,7 +39,7 @@ describe('createNodesV2', () => {
       '{workspaceRoot}/nix/common.nix',
     ]);
     expect(inputs[5]).toEqual({ env: 'NIX_PATH' });
-    expect((inputs[6] as { runtime: string }).runtime).toMatch(/^node -e '.*' channels$/);
+    expect((inputs[6] as { runtime: string }).runtime).toMatch(/^node -e '.*' find:nixpkgs find:home-manager$/);
     expect(rescue.targets?.eval.inputs).toEqual(inputs);
     expect(rescue.metadata?.nixiso).toEqual({
       kind: 'channel',
@@ -65,7 +68,7 @@ describe('createNodesV2', () => {
     expect(inputs).toContain('{workspaceRoot}/tools/stand-in/**/*');
     expect(inputs).not.toContainEqual({ env: 'NIX_PATH' });
     const runtime = inputs.find((i): i is { runtime: string } => typeof i === 'object' && 'runtime' in i);
-    expect(runtime?.runtime).toMatch(/ paths \/srv\/keys\/host\.pub$/);
+    expect(runtime?.runtime).toMatch(/' path:\/srv\/keys\/host\.pub$/);
     expect(live.metadata?.nixiso).toMatchObject({ kind: 'flake', readsOutsideWorkspace: ['/srv/keys/host.pub'] });
     expect(live.targets?.lock).toBeDefined();
     // boot-test: keyed on the image the build made, with the build's configuration names.
@@ -100,6 +103,77 @@ describe('createNodesV2', () => {
     });
     expect(Object.keys(found)).toEqual(['images/a']);
     expect((found['images/a'].targets?.build.inputs ?? []).slice(-1)).toEqual(['{workspaceRoot}/secrets.lock']);
+  });
+});
+
+describe('createNodesV2: reads Nx would hash wrongly or not at all', () => {
+  const runtimeOf = (inputs: unknown[]) => (inputs.find((i) => typeof i === 'object' && i && 'runtime' in i) as { runtime: string } | undefined)?.runtime;
+  let home: string | undefined;
+  beforeEach(() => {
+    home = process.env.HOME;
+  });
+  afterEach(() => {
+    process.env.HOME = home;
+  });
+
+  it('a channel image: symlinks, a nested project, ~, <mymods>, getEnv and git-ignored files, in its inputs and metadata', async () => {
+    const root = workspace({
+      '.gitignore': 'local.nix\n',
+      'images/rescue/configuration.nix': INSTALLER.replace(
+        '];',
+        './local.nix ./modules/extra <mymods/x.nix> ]; k = ./keys/carol.pub; h = ~/.ssh/id.pub; e = builtins.getEnv "NIXISO_EXTRA"; x = /. + builtins.getEnv "X";',
+      ),
+      'images/rescue/local.nix': '{ }',
+      'images/rescue/modules/extra/project.json': '{ "name": "extra" }',
+      'images/rescue/modules/extra/default.nix': '{ }',
+      'keys/carol.pub': 'carol',
+    });
+    mkdirSync(join(root, 'images/rescue/keys'));
+    symlinkSync('../../../keys/carol.pub', join(root, 'images/rescue/keys/carol.pub'));
+    execFileSync('git', ['init', '-q'], { cwd: root });
+    process.env.HOME = tempTree({ '.ssh/id.pub': 'k' }, 'nixiso-home-');
+    const { 'images/rescue': rescue } = await projects(root, ['images/rescue/configuration.nix']);
+    const inputs = rescue.targets?.build.inputs as (string | Record<string, string>)[];
+    expect(inputs.slice(3, 7)).toEqual([
+      '{workspaceRoot}/images/rescue/modules/extra/**/*',
+      '{workspaceRoot}/keys/carol.pub',
+      { env: 'NIX_PATH' },
+      { env: 'NIXISO_EXTRA' },
+    ]);
+    expect(inputs).toContainEqual({ env: 'X' });
+    expect(runtimeOf(inputs)).toMatch(/' find:nixpkgs find:home-manager find:mymods home:\.ssh\/id\.pub ignored:images\/rescue\/local\.nix$/);
+    expect(rescue.metadata?.nixiso).toMatchObject({
+      ignoredReads: ['images/rescue/local.nix'],
+      homeReads: ['~/.ssh/id.pub'],
+      searchPaths: ['<mymods>'],
+      environment: ['NIXISO_EXTRA', 'X'],
+    });
+    expect(rescue.metadata?.nixiso.computedPaths).toEqual([
+      expect.stringMatching(/^images\/rescue\/configuration\.nix:1: \/\. \+ builtins\.getEnv "X" is built at evaluation time/),
+    ]);
+  });
+
+  it("a flake: `${self}/…` below the git work tree; no runtime input when nothing is outside what Nx hashes", async () => {
+    const root = workspace({
+      'images/live/flake.nix': '{ outputs = { self, nixpkgs, ... }: { nixosConfigurations.liveImage = nixpkgs.lib.nixosSystem { specialArgs = { inherit self; }; modules = [ ./configuration.nix ]; }; }; }',
+      'images/live/configuration.nix': `${INSTALLER.slice(0, -1)} k = builtins.readFile "\${self}/keys/alice.pub"; }`,
+      'keys/alice.pub': 'alice',
+    });
+    execFileSync('git', ['init', '-q'], { cwd: root });
+    const { 'images/live': live } = await projects(root, ['images/live/flake.nix', 'images/live/configuration.nix']);
+    const inputs = live.targets?.build.inputs as unknown[];
+    expect(inputs).toContain('{workspaceRoot}/keys/alice.pub');
+    expect(runtimeOf(inputs)).toBeUndefined();
+    expect(inputs.filter((i) => typeof i === 'object')).toEqual([]);
+  });
+
+  it('imageInputs: a runtime input only for what it fingerprints; a channel always has one', () => {
+    const reads = { reads: [], external: [], home: [], lookups: [], env: [], ignored: [], computed: [], opaque: [] };
+    const localSources = { inWorkspace: [], external: [] };
+    expect(runtimeOf(imageInputs({ kind: 'flake', reads, localSources }, []))).toBeUndefined();
+    expect(runtimeOf(imageInputs({ kind: 'flake', reads: { ...reads, ignored: ['a/x.nix'] }, localSources }, []))).toMatch(/' ignored:a\/x\.nix$/);
+    expect(runtimeOf(imageInputs({ kind: 'flake', reads: { ...reads, lookups: ['mymods'] }, localSources }, []))).toMatch(/' find:mymods$/);
+    expect(runtimeOf(imageInputs({ kind: 'channel', reads, localSources }, []))).toMatch(/' find:nixpkgs find:home-manager$/);
   });
 });
 
@@ -167,7 +241,7 @@ describe('createNodesV2: the image configurations of a flake', () => {
       executor: '@nixiso/nx:build',
       cache: true,
       options: { configurationName: 'lab', outputPath: 'dist/infra/lab' },
-      outputs: ['{options.outputPath}/manifest.json', '{options.outputPath}/image.json', '{options.outputPath}/result', '{options.outLink}'],
+      outputs: ['{options.outputPath}/manifest.json', '{options.outputPath}/image.json', '{options.outputPath}/reads.json', '{options.outputPath}/result', '{options.outLink}'],
     });
     expect(targets['image--lab'].inputs).toEqual(targets['image--kiosk'].inputs);
     expect(targets['eval--lab'].options).toEqual({ configurationName: 'lab' });

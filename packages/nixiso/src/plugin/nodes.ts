@@ -3,7 +3,7 @@ import { basename, join, posix } from 'node:path';
 import type { CreateNodesContext, CreateNodesResult, CreateNodes, TargetConfiguration } from '@nx/devkit';
 import { createNodesFromFiles } from '../nx-runtime';
 import type { BinaryCacheConfig } from '../nix/binary-cache';
-import { fingerprintCommand } from '../nix/fingerprint';
+import { CHANNEL_LOOKUPS, fingerprintCommand, type FingerprintInputs, hasFingerprintInputs } from '../nix/fingerprint';
 import { BOOT_REPORT_FILE } from '../nix/boot-report';
 import { IMAGE_IDENTITY_FILE } from '../nix/manifest';
 import { configurationSlug, type ImageKind } from '../nix/image-detect';
@@ -11,7 +11,9 @@ import { type DiscoveredImage, discoverImages, diskTree, type ImageConfiguration
 import { cachedDiscovery } from './discovery-cache';
 import { askNixAboutFlake, nixIdentity } from './evaluate-images';
 import { findExecutable } from '../nix/run';
-import { type ImageReads, imageReads, inputPatterns } from './image-reads';
+import { flakeSelfRoot, type ImageReads, imageReads, inputPatterns } from './image-reads';
+import { readRecordsFor, READ_RECORD_FILE } from '../built-image/read-record';
+import { withRecordedReads } from './recorded-inputs';
 
 export interface NixisoPluginOptions {
   buildTargetName?: string;
@@ -141,33 +143,46 @@ type TargetInput = string | Record<string, unknown>;
 /** What the inputs of an image's build and eval targets are made of. */
 export interface ImageInputModel {
   kind: ImageKind;
-  /** What its Nix files read outside the project (image-reads.ts). */
+  /** What its Nix files read outside the project, and what Nx cannot hash as workspace files (image-reads.ts). */
   reads: ImageReads;
   /** Local directories that nixPath / overrideInputs of its targets point at, workspace-relative or absolute outside it. */
   localSources: { inWorkspace: string[]; external: string[] };
+}
+
+/** What the runtime input fingerprints for an image: what Nx cannot hash as workspace files. */
+export function imageFingerprint(model: ImageInputModel): FingerprintInputs {
+  return {
+    // A channel build looks up `<nixpkgs/nixos>` (and home-manager's module) whatever its files say.
+    lookups: [...new Set([...(model.kind === 'channel' ? CHANNEL_LOOKUPS : []), ...model.reads.lookups])],
+    paths: [...new Set([...model.reads.external, ...model.localSources.external])].sort(),
+    home: model.reads.home,
+    ignored: model.reads.ignored,
+  };
 }
 
 /**
  * The build and eval inputs: every file Nix may read when it evaluates the
  * image. Nx hashes them for the cache and matches changed files against the
  * `{workspaceRoot}/…` ones for `nx affected`, whether or not a project owns
- * them; the options of the target are hashed by Nx itself.
+ * them; the options of the target are hashed by Nx itself. What is not a
+ * workspace file Nx hashes (search paths, home paths, paths outside the
+ * workspace, git-ignored files) is the runtime input, only when there is
+ * some; the variables the image reads with `getEnv` are env inputs.
  */
 export function imageInputs(model: ImageInputModel, extraInputs: readonly TargetInput[]): TargetInput[] {
   const patterns = new Set<string>();
   for (const read of model.reads.reads) inputPatterns(read).forEach((p) => patterns.add(p));
   for (const dir of model.localSources.inWorkspace) inputPatterns({ path: dir, kind: 'directory' }).forEach((p) => patterns.add(p));
-  const external = [...new Set([...model.reads.external, ...model.localSources.external])].sort();
-  const runtime =
-    model.kind === 'channel' || external.length ? [{ runtime: fingerprintCommand({ channels: model.kind === 'channel', paths: external }) }] : [];
+  const fingerprint = imageFingerprint(model);
+  const env = [...(model.kind === 'channel' ? ['NIX_PATH'] : []), ...model.reads.env.filter((name) => name !== 'NIX_PATH')];
   return [
     // Every file of the project, Nix or not (flake.lock included), but the out-links `nix build` leaves by default.
     '{projectRoot}/**/*',
     '!{projectRoot}/result',
     '!{projectRoot}/result-*',
     ...[...patterns].sort(),
-    ...(model.kind === 'channel' ? [{ env: 'NIX_PATH' }] : []),
-    ...runtime,
+    ...env.map((name) => ({ env: name })),
+    ...(hasFingerprintInputs(fingerprint) ? [{ runtime: fingerprintCommand(fingerprint) }] : []),
     ...extraInputs,
   ];
 }
@@ -199,7 +214,8 @@ function imageTargetSet(
       cache: true,
       inputs: targetInputs,
       // Named files, not the directory as a whole: other targets (boot-test) write their reports beside them.
-      outputs: [output('manifest.json'), output(IMAGE_IDENTITY_FILE), output('result'), '{options.outLink}'],
+      // reads.json: what Nix read, so that a cache hit restores the record the graph plugin unites with the static model.
+      outputs: [output('manifest.json'), output(IMAGE_IDENTITY_FILE), output(READ_RECORD_FILE), output('result'), '{options.outLink}'],
       options: { ...imageOptions },
       metadata: {
         description: `Build the NixOS image${of}; ${split ? split.outputPath : 'dist/<projectRoot>'}/result links to it in the Nix store`,
@@ -471,19 +487,38 @@ async function createNodesInternal(
   const normalized = normalizeOptions(options);
   const workspaceRoot = posix.resolve(context.workspaceRoot);
   const configured = configuredTargets(projectJson, normalized, context);
-  const model: ImageInputModel = {
-    kind,
-    reads: imageReads(workspaceRoot, root),
-    localSources: localSourcesOf([...configured.build, ...configured.eval], workspaceRoot),
-  };
+  const localSources = localSourcesOf([...configured.build, ...configured.eval], workspaceRoot);
+  // What earlier builds saw Nix read (built-image/read-record.ts), united with what the sources say.
+  const records = readRecordsFor(workspaceRoot, root);
+  const staticReads = imageReads(workspaceRoot, root, {
+    // A flake's `self` is the tree nixiso builds it from; a channel image has none.
+    ...(kind === 'flake' ? { selfRoot: flakeSelfRoot(workspaceRoot, root) } : {}),
+    recorded: records.flatMap((r) => [...r.files, ...r.listed]),
+  });
+  const recorded = withRecordedReads(staticReads, records, { workspaceRoot, projectRoot: root, kind, coveredDirectories: localSources.inWorkspace });
+  const model: ImageInputModel = { kind, reads: { ...staticReads, reads: recorded.reads, external: recorded.external }, localSources };
   const nixiso: Record<string, unknown> = {
     kind,
     // What nx show project lists: the files outside the project its inputs and graph edges come from.
     reads: model.reads.reads.map(({ path, kind, from }) => ({ path: kind === 'directory' ? `${path}/` : path, from })),
   };
+  // What the records changed: reads only Nix was seen making, static directories they proved too wide, or why there is no proof.
+  if (records.length) {
+    nixiso.recorded = {
+      builds: records.map((r) => `${[r.target, r.configuration].filter(Boolean).join(':') || 'build'} at ${r.recordedAt}${r.complete ? '' : ` (incomplete: ${r.incomplete})`}`),
+      ...(recorded.recordedOnly.length ? { readsOnlyNixSaw: recorded.recordedOnly } : {}),
+      ...(recorded.narrowed.length ? { narrowed: recorded.narrowed } : {}),
+      ...(recorded.notNarrowed ? { notNarrowed: recorded.notNarrowed } : {}),
+    };
+  }
   if (model.reads.external.length) nixiso.readsOutsideWorkspace = model.reads.external;
   if (model.reads.computed.length) nixiso.computedPaths = model.reads.computed;
   if (model.reads.opaque.length) nixiso.opaqueFiles = model.reads.opaque;
+  // What the runtime input fingerprints besides paths outside the workspace, and the variables it reads.
+  if (model.reads.ignored.length) nixiso.ignoredReads = model.reads.ignored;
+  if (model.reads.home.length) nixiso.homeReads = model.reads.home.map((path) => `~/${path}`);
+  if (model.reads.lookups.length) nixiso.searchPaths = model.reads.lookups.map((name) => `<${name}>`);
+  if (model.reads.env.length) nixiso.environment = model.reads.env;
   // The image configurations (hosts beside them are not images): one target set each when there are several.
   if (kind === 'flake' || configurations.some((c) => Object.keys(c.options).length)) nixiso.configurations = configurations.map((c) => c.name);
   if (image.hosts.length) nixiso.hosts = image.hosts;

@@ -33,9 +33,12 @@ import {
 import { rootForCacheEntry } from '../../built-image/cache-root';
 import { rootOutLink, sha256File } from '../../built-image/out-link';
 import { capture, runCommand } from '../../nix/run';
+import { recordFileIn, workspaceRecordPath } from '../../built-image/read-record';
+import { prepareTrace, recordConfiguration, recordReads, type TraceRun } from './read-recording';
 import { executorResult, NixisoError, report } from '../executor-result';
 import { assertTracked, assertConfigurationDefined, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
 import { buildMachineWarning } from './build-machine';
+import { assertRuntimeInputsReadable } from './runtime-input';
 import type { BuildExecutorSchema } from './schema';
 
 /**
@@ -81,6 +84,16 @@ export default async function buildExecutor(
 }
 
 export async function build(options: BuildExecutorSchema, context: ExecutorContext): Promise<BuildManifest> {
+  // A trace's directory goes whatever happens.
+  const traces: TraceRun[] = [];
+  try {
+    return await buildImage(options, context, traces);
+  } finally {
+    for (const trace of traces) trace.remove();
+  }
+}
+
+async function buildImage(options: BuildExecutorSchema, context: ExecutorContext, traces: TraceRun[]): Promise<BuildManifest> {
   const started = Date.now();
   const target = await resolveImageTarget(options, context);
   const { request } = target;
@@ -92,6 +105,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   await assertTracked(target, context.projectGraph);
   await checkFlakeLock(target);
   await assertConfigurationDefined(target, context);
+  await assertRuntimeInputsReadable(context);
 
   let cmd;
   try {
@@ -106,13 +120,18 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   // A stale manifest must never describe this build, whatever happens next.
   rmSync(target.manifestPath, { force: true });
   rmSync(join(target.distDir, IMAGE_IDENTITY_FILE), { force: true });
+  // Nor a stale record of what it read (built-image/read-record.ts).
+  rmSync(recordFileIn(target.distDir), { force: true });
+  rmSync(workspaceRecordPath(target.workspaceRoot, target.projectRoot, recordConfiguration(context)), { force: true });
   mkdirSync(dirname(request.outLink), { recursive: true });
   report(`> ${commandLine(cmd)}`);
 
   const progress = usesJsonLog(cmd) ? showProgress(request.printBuildLogs) : undefined;
   // For the manifest; asked while the build runs rather than after it.
   const version = nixVersion(target.absRoot);
-  const result = await runCommand(cmd, { cwd: target.absRoot, env: process.env, onStderrLine: progress?.line });
+  const trace = await prepareTrace(cmd, target.absRoot);
+  if (trace) traces.push(trace);
+  const result = await runCommand(trace?.cmd ?? cmd, { cwd: target.absRoot, env: process.env, onStderrLine: progress?.line });
   const log = progress?.stop(result.exitCode === 0 && !result.interruptedBy);
   if (result.interruptedBy) {
     const done = log ? ` (${interruptedSummary(log)})` : '';
@@ -182,6 +201,7 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
   mkdirSync(target.distDir, { recursive: true });
   writeFileSync(target.manifestPath, manifestJson(manifest));
   writeFileSync(join(target.distDir, IMAGE_IDENTITY_FILE), imageIdentityJson(manifest));
+  if (trace) await recordReads(trace, cmd, target, context);
   return manifest;
 }
 

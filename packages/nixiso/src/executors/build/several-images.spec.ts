@@ -60,6 +60,7 @@ describeWithNix('a flake with several image configurations', () => {
     expect(project.targets['build--rescue'].outputs).toEqual([
       '{options.outputPath}/manifest.json',
       '{options.outputPath}/image.json',
+      '{options.outputPath}/reads.json',
       '{options.outputPath}/result',
       '{options.outLink}',
     ]);

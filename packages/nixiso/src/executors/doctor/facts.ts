@@ -12,6 +12,7 @@ import { hostPlatformOf, nodeSystem } from '../../nix/platforms';
 import { capture, findExecutable, startInteractive } from '../../nix/run';
 import { kvmProbeCommand, qemuBinaryFor } from '../../nix/qemu';
 import { archOfSystem, type KernelArch } from '../../nix/boot-config';
+import { readTracerOf } from '../../nix/read-trace';
 
 export interface FactsRequest {
   /** The image directory (configuration.nix / flake.nix). */
@@ -210,5 +211,6 @@ export async function gatherFacts(req: FactsRequest): Promise<DoctorFacts> {
     binfmt: enabledBinfmt(req.binfmtDir),
     image,
     substituters: await Promise.all(substituterUrls.map((url) => reachSubstituter(url, req.substituterTimeoutMs))),
+    readTracer: readTracerOf(process.platform, env, findExecutable('strace', env.PATH ?? '')),
   };
 }
