@@ -3,3 +3,4 @@ export * from './workspace';
 export * from './iso';
 export * from './nx-cache-server';
 export * from './article';
+export * from './differential';

@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createTestWorkspace, describeWithNix, type NixTools, type TestWorkspace } from '@nixiso/testing';
+import { affectedOf, createTestWorkspace, describeWithNix, type NixTools, rawDerivation as rawDerivationOf, type TestWorkspace } from '@nixiso/testing';
 
 const IMAGES = ['iso-channel', 'iso-flake'] as const;
 type Image = (typeof IMAGES)[number];
@@ -130,37 +130,14 @@ describeWithNix('cache inputs and nx affected against raw Nix (differential)', (
   const manifest = (image: Image): { drvPath: string; builtAt: string } => JSON.parse(ws.read(`dist/examples/${image}/manifest.json`));
 
   /** The derivation Nix evaluates the image to now, asked directly. */
-  function rawDerivation(image: Image): string {
-    const fixtures = join(ws.root, 'tools/nix-fixtures');
-    const args =
-      image === 'iso-channel'
-        ? [
-            '<nixpkgs/nixos>', '-A', 'config.system.build.isoImage',
-            '-I', `nixos-config=${join(ws.root, 'examples/iso-channel/configuration.nix')}`,
-            '-I', `nixpkgs=${fixtures}/nixpkgs`, '-I', `home-manager=${fixtures}/home-manager`,
-            ...nix.offlineArgs,
-          ]
-        : [
-            ...nix.flakeArgs, 'eval', '--raw', '--no-write-lock-file',
-            `git+file://${ws.root}?dir=examples/iso-flake#nixosConfigurations.liveImage.config.system.build.isoImage.drvPath`,
-            '--override-input', 'nixpkgs', `path:${fixtures}/nixpkgs`,
-            ...nix.offlineArgs,
-          ];
-    const out = execFileSync(image === 'iso-channel' ? nix.nixInstantiate : nix.nix, args, { cwd: ws.root, env: nix.env, encoding: 'utf8' });
-    return out.trim().split('\n').pop() as string;
-  }
+  const rawDerivation = (image: Image): string => rawDerivationOf(ws, nix, image);
 
   function buildBoth(): void {
     const r = ws.nx(['run-many', '-t', 'build', '-c', 'offline', '-p', ...IMAGES, '--parallel=1']);
     if (r.status !== 0) throw new Error(`build failed:\n${r.output}`);
   }
 
-  function affectedImages(): string[] {
-    const r = ws.nx(['show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--json']);
-    if (r.status !== 0) throw new Error(r.output);
-    const projects = JSON.parse(r.output.slice(r.output.indexOf('['), r.output.lastIndexOf(']') + 1)) as string[];
-    return projects.filter((p): p is Image => (IMAGES as readonly string[]).includes(p)).sort();
-  }
+  const affectedImages = (): string[] => affectedOf(ws, IMAGES);
 
   beforeAll(() => {
     const files: Record<string, string> = { ...SHARED_FILES };
@@ -186,7 +163,16 @@ describeWithNix('cache inputs and nx affected against raw Nix (differential)', (
     for (const image of IMAGES) expect(manifest(image).drvPath).toBe(rawDerivation(image));
     const r = ws.nx(['show', 'project', 'iso-channel', '--json']);
     const project = JSON.parse(r.output.slice(r.output.indexOf('{'), r.output.lastIndexOf('}') + 1));
-    expect(project.metadata.nixiso.reads.map((read: { path: string }) => read.path)).toEqual(['keys/team.pub', 'modules/shared/', 'nix/common.nix']);
+    // The module project counts whole by the rules; the first build's record of what Nix read narrowed it to the files read.
+    expect(project.metadata.nixiso.reads.map((read: { path: string }) => read.path)).toEqual([
+      'keys/team.pub',
+      'modules/shared/default.nix',
+      'modules/shared/motd.txt',
+      'nix/common.nix',
+    ]);
+    expect(project.metadata.nixiso.recorded.narrowed).toEqual([
+      'modules/shared/ (from examples/iso-channel/configuration.nix): Nix read modules/shared/default.nix, modules/shared/motd.txt',
+    ]);
     expect(project.metadata.nixiso.computedPaths).toEqual([
       expect.stringMatching(/^examples\/iso-channel\/configuration\.nix:\d+: \.\/\. is computed; the image counts all of examples\/iso-channel$/),
     ]);

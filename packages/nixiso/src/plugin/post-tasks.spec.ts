@@ -8,7 +8,21 @@ import { existsSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import { describeWithNix, type NixTools, pathWithoutNix, tempDir, workspaceRoot } from '@nixiso/testing';
 import { indirectRootPath } from '../nix/gc-root';
-import { postTasksExecution } from './post-tasks';
+import { postTasksExecution, uncoveredHitWarning } from './post-tasks';
+
+describe('uncoveredHitWarning', () => {
+  it('warns about a hit whose build read what its inputs did not cover, naming the reads and the command that rebuilds', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'reads.json'), JSON.stringify({ uncovered: ['keys/x.pub'] }));
+    expect(uncoveredHitWarning('live:build:offline', join(dir, 'reads.json'))).toBe(
+      'nixiso: warning: live:build:offline came from a cache entry whose build read keys/x.pub, which its inputs did not cover; ' +
+        'if that changed since, the image is stale: run `nx run live:build:offline --skip-nx-cache` (the inputs cover it now)',
+    );
+    writeFileSync(join(dir, 'reads.json'), JSON.stringify({ uncovered: [] }));
+    expect(uncoveredHitWarning('live:build', join(dir, 'reads.json'))).toBeUndefined();
+    expect(uncoveredHitWarning('live:build', join(dir, 'none.json'))).toBeUndefined();
+  });
+});
 
 const created: string[] = [];
 

@@ -7,13 +7,17 @@
  * nothing beyond this file, the manifest parser and out-link.ts: restore.ts,
  * which may start Nix, is required only for a hit that needs work.
  *
+ * A hit whose build named reads its inputs did not cover is warned about
+ * (uncoveredHitWarning): one more small file read per hit.
+ *
  * Only build hits: an eval or lint hit restores no image. Tasks of the same
  * run that use the image (push) cannot wait for this hook, which runs after
  * all of them; they call ensureImage themselves.
  */
 import type { PostTasksExecution } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { READ_RECORD_FILE } from '../built-image/read-record';
 import { manifestScope, validManifest } from '../nix/manifest';
 import type { NixisoPluginOptions } from './nodes';
 import { isIndirectRoot, linksTo } from '../built-image/out-link';
@@ -48,6 +52,26 @@ function manifestOf(task: { outputs: string[] }, workspaceRoot: string): string 
   return output === undefined ? undefined : resolve(workspaceRoot, output);
 }
 
+/**
+ * The warning for a hit whose build named reads its inputs did not cover
+ * (read-record.ts `uncovered`): that cache entry is keyed without them, so
+ * it is the image Nix would build now only if they did not change since.
+ * Undefined for any other hit, or when there is no record beside it.
+ */
+export function uncoveredHitWarning(taskId: string, recordPath: string): string | undefined {
+  let uncovered: unknown;
+  try {
+    uncovered = (JSON.parse(readFileSync(recordPath, 'utf8')) as { uncovered?: unknown }).uncovered;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(uncovered) || !uncovered.length) return undefined;
+  return (
+    `nixiso: warning: ${taskId} came from a cache entry whose build read ${uncovered.join(', ')}, which its inputs did not cover; ` +
+    `if that changed since, the image is stale: run \`nx run ${taskId} --skip-nx-cache\` (the inputs cover it now)`
+  );
+}
+
 export const postTasksExecution: PostTasksExecution<NixisoPluginOptions> = async (options, context) => {
   const buildTarget = options?.buildTargetName ?? 'build';
   const hits: CacheHit[] = [];
@@ -55,6 +79,8 @@ export const postTasksExecution: PostTasksExecution<NixisoPluginOptions> = async
     const { task } = result;
     if (!CACHE_HIT.has(result.status) || !task.projectRoot || !isBuildTarget(task.target.target, buildTarget)) continue;
     const manifestPath = manifestOf(task, context.workspaceRoot);
+    const warning = manifestPath && uncoveredHitWarning(task.id, join(dirname(manifestPath), READ_RECORD_FILE));
+    if (warning) process.stderr.write(`${warning}\n`);
     if (manifestPath && existsSync(manifestPath) && !imageInPlace(manifestPath, context.workspaceRoot, task.projectRoot)) {
       hits.push({ manifestPath, projectRoot: task.projectRoot, taskId: task.id });
     }

@@ -82,6 +82,7 @@ export function recordsComplete(
   const incomplete = records.find((r) => !r.complete);
   if (incomplete) return `the record is incomplete (${incomplete.incomplete ?? 'unknown reason'})`;
   if (kind === 'flake') return 'a flake is evaluated from a store copy of its source';
+  // Every record: each stands for a command the target was built with, and the narrowed inputs serve them all.
   for (const record of records) {
     const changed = holds(record);
     if (changed) return `the record no longer shows what Nix reads: ${changed}`;

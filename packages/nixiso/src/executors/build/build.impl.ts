@@ -122,7 +122,7 @@ async function buildImage(options: BuildExecutorSchema, context: ExecutorContext
   rmSync(join(target.distDir, IMAGE_IDENTITY_FILE), { force: true });
   // Nor a stale record of what it read (built-image/read-record.ts).
   rmSync(recordFileIn(target.distDir), { force: true });
-  rmSync(workspaceRecordPath(target.workspaceRoot, target.projectRoot, recordConfiguration(context)), { force: true });
+  rmSync(workspaceRecordPath(target.workspaceRoot, target.projectRoot, recordConfiguration(context, cmd)), { force: true });
   mkdirSync(dirname(request.outLink), { recursive: true });
   report(`> ${commandLine(cmd)}`);
 

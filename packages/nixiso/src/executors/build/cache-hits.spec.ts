@@ -140,6 +140,9 @@ describeWithNix('build cache hits: GC roots and cached manifests', (nix) => {
   });
 
   it('push, in the same run as a build hit, registers the out-link Nx restored before it uses the image', () => {
+    // The nixos-generators build above recorded what it read (its nixos-generate among it), and those reads are
+    // the build's inputs now: one build under them, so that the push below starts from a hit.
+    expect(nx('run', 'iso-channel:build:offline').status).toBe(0);
     forgetOutLink(manifest());
     const binaryCache = `file://${tempDir('nixiso-push-cache-')}`;
     const r = ws.nx(['run', 'iso-channel:push:offline'], { ...env, NIXISO_BINARY_CACHE_URL: binaryCache });

@@ -8,6 +8,7 @@
  * be made or read gives an incomplete record that says why.
  */
 import type { ExecutorContext } from '@nx/devkit';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
@@ -19,10 +20,15 @@ import { type ReadRecord, readDigests, writeReadRecord } from '../../built-image
 import { report } from '../executor-result';
 import type { resolveImageTarget } from '../image-request';
 
-/** The name of a build's read record among its project's: the target and its Nx configuration (`build:offline`). */
-export function recordConfiguration(context: ExecutorContext): string | undefined {
-  const name = [context.targetName, context.configurationName].filter(Boolean).join(':');
-  return name || undefined;
+/**
+ * The name of a build's read record among its project's: the target, its Nx
+ * configuration and its command (`build:offline#1a2b3c4d`). One record per
+ * command: a build with other options (`--backend=…` once) evaluates other
+ * things, and its record must not stand for the usual build's.
+ */
+export function recordConfiguration(context: ExecutorContext, cmd: Command): string {
+  const digest = createHash('sha256').update(commandLine(cmd)).digest('hex').slice(0, 8);
+  return `${[context.targetName, context.configurationName].filter(Boolean).join(':') || 'build'}#${digest}`;
 }
 
 export interface TraceRun {
@@ -77,7 +83,7 @@ function stringList(value: unknown): string[] {
  * the build: a trace that cannot be read makes an incomplete record.
  */
 export async function recordReads(trace: TraceRun, cmd: Command, target: ImageTargetOf, context: ExecutorContext): Promise<void> {
-  const configurationName = recordConfiguration(context);
+  const configurationName = recordConfiguration(context, cmd);
   const base = {
     version: 1 as const,
     tracer: 'strace' as const,
