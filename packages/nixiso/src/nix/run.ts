@@ -12,6 +12,7 @@ import type execaModule from 'execa';
  */
 const execa: typeof execaModule = ((...args: Parameters<typeof execaModule>) =>
   (require('execa') as typeof execaModule)(...args)) as typeof execaModule;
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -207,3 +208,26 @@ export function startInteractive(cmd: Command, options: InteractiveOptions): Int
 /** What every command that needs Nix says when it is not on PATH. */
 export const NIX_MISSING =
   'nix not found on PATH; install Nix (https://nixos.org/download) or, on Debian/Ubuntu, `apt-get install nix-bin`';
+
+/**
+ * Which of `paths` (workspace-relative) git ignores, by its patterns alone
+ * (`--no-index`: Nx skips an ignored file even when git tracks it). One git
+ * process; none ignored outside a git work tree or without git.
+ */
+export function gitIgnored(workspaceRoot: string, paths: readonly string[]): string[] {
+  if (!paths.length) return [];
+  let out: string;
+  try {
+    out = execFileSync('git', ['check-ignore', '--no-index', '-z', '--stdin'], {
+      cwd: workspaceRoot,
+      input: paths.join('\0'),
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'ignore'],
+      maxBuffer: 256 * 1024 * 1024,
+    });
+  } catch {
+    // Exit 1: none ignored; 128: not a git work tree; ENOENT: no git.
+    return [];
+  }
+  return out.split('\0').filter(Boolean);
+}

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tempDir, tempTree } from '@nixiso/testing';
-import { flakeSelfRoot, gitIgnored, imageReads, inputPatterns, literalGlob, readNixSource } from './image-reads';
+import { flakeSelfRoot, imageReads, inputPatterns, literalGlob, readNixSource } from './image-reads';
+import { gitIgnored } from '../nix/run';
 
 const workspace = (files: Record<string, string>): string => tempTree(files, 'nixiso-reads-');
 

@@ -6,13 +6,13 @@
  * turns this into the build and eval targets' inputs (cache and `nx
  * affected`) and into project-graph edges, so both come from one model.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync as realpathJs, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { posix } from 'node:path';
 import { unfingerprintable } from '../nix/fingerprint';
 import { type NixSourceText, nixSourceText, opaqueDescription } from '../nix/nix-source';
 import { type NixReads, scanNixReads } from '../nix/scan-imports';
+import { gitIgnored } from '../nix/run';
 
 export type ReadKind = 'file' | 'directory' | 'missing';
 
@@ -211,28 +211,6 @@ export function flakeSelfRoot(workspaceRoot: string, projectRoot: string): strin
   }
 }
 
-/**
- * Which of `paths` (workspace-relative) git ignores, by its patterns alone
- * (`--no-index`: Nx skips an ignored file even when git tracks it). One git
- * process; none ignored outside a git work tree or without git.
- */
-export function gitIgnored(workspaceRoot: string, paths: readonly string[]): string[] {
-  if (!paths.length) return [];
-  let out: string;
-  try {
-    out = execFileSync('git', ['check-ignore', '--no-index', '-z', '--stdin'], {
-      cwd: workspaceRoot,
-      input: paths.join('\0'),
-      encoding: 'utf8',
-      stdio: ['pipe', 'pipe', 'ignore'],
-      maxBuffer: 256 * 1024 * 1024,
-    });
-  } catch {
-    // Exit 1: none ignored; 128: not a git work tree; ENOENT: no git.
-    return [];
-  }
-  return out.split('\0').filter(Boolean);
-}
 
 /**
  * Follows the path references of every `.nix` file under the project root,

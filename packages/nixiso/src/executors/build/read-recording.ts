@@ -15,7 +15,7 @@ import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
 import { type Command, commandLine } from '../../nix/command';
 import { type InputEntry, uncoveredReads } from '../../nix/input-coverage';
 import { type LinkedRead, readSet, type ReadSet, readTracerOf, TraceParser, tracedCommand, tracePid } from '../../nix/read-trace';
-import { capture, findExecutable } from '../../nix/run';
+import { capture, findExecutable, gitIgnored } from '../../nix/run';
 import { type ReadRecord, readDigests, writeReadRecord } from '../../built-image/read-record';
 import { report } from '../executor-result';
 import type { resolveImageTarget } from '../image-request';
@@ -136,7 +136,7 @@ export async function recordReads(trace: TraceRun, cmd: Command, target: ImageTa
       },
       fingerprinted: stringList(nixiso.fingerprinted),
       ignored: stringList(nixiso.ignoredReads),
-      gitIgnored: target.gitRoot ? await gitIgnored(target.workspaceRoot, [...reads.files, ...reads.listed, ...reads.missing]) : [],
+      gitIgnored: target.gitRoot ? gitIgnored(target.workspaceRoot, [...reads.files, ...reads.listed, ...reads.missing]) : [],
       nestedProjectRoots: Object.values(context.projectsConfigurations.projects)
         .map((p) => p.root)
         .filter((root) => root !== target.projectRoot && (target.projectRoot === '.' || root.startsWith(`${target.projectRoot}/`))),
@@ -203,18 +203,6 @@ function readSetOptions(target: ImageTargetOf): Parameters<typeof readSet>[1] {
   };
 }
 
-/** Which of these workspace paths git ignores: Nx hashes none of them. */
-async function gitIgnored(workspaceRoot: string, paths: string[]): Promise<string[]> {
-  const ignored: string[] = [];
-  const candidates = paths.filter((p) => p !== '.');
-  for (let i = 0; i < candidates.length; i += 200) {
-    const chunk = candidates.slice(i, i + 200);
-    const r = await capture({ command: 'git', args: ['check-ignore', '--', ...chunk] }, workspaceRoot);
-    // 1: none of them is ignored; anything else but 0: git could not tell.
-    if (r.exitCode === 0) ignored.push(...r.stdout.split('\n').filter(Boolean));
-  }
-  return ignored;
-}
 
 const relativeTo = (workspaceRoot: string, path: string): string => {
   const rel = relative(workspaceRoot, path);
