@@ -3,6 +3,7 @@
  * layout, flake reference, format, release and the Nix request that the pure
  * command builders turn into a command line.
  */
+import { BOOT_TEST_OPTIONS_FILE } from './boot-test/options-file';
 import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
 import { logger } from '../nx-runtime';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
@@ -296,7 +297,9 @@ export async function untrackedFiles(target: ImageTarget, graph: ProjectGraph | 
     { command: 'git', args: ['ls-files', '--others', '--exclude-standard', '--', ...roots] },
     target.gitRoot,
   );
-  return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+  // boot-test's options file is nixiso's, not Nix's: an image whose Nix reads it anyway fails in Nix, naming it.
+  const bootTestOptions = relative(target.gitRoot, resolve(target.workspaceRoot, target.projectRoot, BOOT_TEST_OPTIONS_FILE));
+  return r.exitCode === 0 ? r.stdout.split('\n').filter((f) => f && f !== bootTestOptions) : [];
 }
 
 /** Fails, naming them, when files a git flake build needs are untracked. */

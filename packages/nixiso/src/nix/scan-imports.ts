@@ -389,12 +389,30 @@ export interface EnvironmentReference {
   text: string;
 }
 
+/**
+ * A use of a flake's `self` that may take its source tree as a whole into
+ * the image: copied into a derivation (`"${self}"`, `self.outPath`,
+ * `toString self`, `src = self;`, and `"${self}/x"` / `self + "/x"`, which
+ * carry the whole store copy in their context unless only read:
+ * `builtins.readFile`, `import`), its hash, or its commit (`self.rev`). A
+ * bare `self` passed on (`{ self, ... }:`, `inherit self;`, `self.packages`)
+ * is none.
+ */
+export interface WholeSelfReference {
+  line: number;
+  text: string;
+  /** The commit's identity (`self.rev`, `self.lastModified`): changes with any commit, not with the files. */
+  commit: boolean;
+}
+
 /** What one Nix file reads besides Nix code, as far as its source says. */
 export interface NixReads {
   /** Files and directories named by path (see scanPathReferences). */
   paths: PathReference[];
   /** Paths of the flake's source tree through `self`; what `self` is, the caller knows. */
   self: SelfReference[];
+  /** Uses of `self` that take the flake's whole source tree (or its commit) into the image, in source order. */
+  wholeSelf: WholeSelfReference[];
   /** Paths below the home directory. */
   home: HomeReference[];
   /** Names looked up in the search path (`nixpkgs` for `<nixpkgs/nixos>`), each once, in source order. */
@@ -513,7 +531,15 @@ type Pending =
   | { kind: 'path'; anchor: number; target: string; computed: boolean; text: string }
   | { kind: 'self'; anchor: number; target: string; computed: boolean; text: string }
   | { kind: 'home'; anchor: number; target: string; computed: boolean; text: string }
-  | { kind: 'env'; anchor: number; name?: string; text: string };
+  | { kind: 'env'; anchor: number; name?: string; text: string }
+  | { kind: 'wholeSelf'; anchor: number; text: string; commit: boolean };
+
+/** Attributes of a flake's `self` that stand for its whole source tree (its store copy, its hash) or its commit. */
+const SELF_SOURCE_ATTRIBUTES = new Set(['outPath', 'narHash', 'sourceInfo']);
+const SELF_COMMIT_ATTRIBUTES = new Set(['rev', 'shortRev', 'dirtyRev', 'dirtyShortRev', 'lastModified', 'lastModifiedDate', 'revCount']);
+/** Functions that read a path without putting it into their result: `"${self}/x"` as their argument copies nothing. */
+const READS_ONLY = /(?:^|[^A-Za-z0-9_'.-]|builtins\.|lib\.)(?:readFile|import|pathExists|readDir|importJSON|importTOML|fileContents)\s*\(*\s*$/;
+const ATTRIBUTE = /\s*\.\s*([A-Za-z_][A-Za-z0-9_'-]*)/y;
 
 /** A binding whose value is a path Nix knows exactly (`repo = ./. + "/../..";`, `keys = "${self}/keys";`). */
 interface Binding {
@@ -604,6 +630,44 @@ export function scanNixReads(source: string, file: string): NixReads {
     return { target: extended.target, computed: extended.computed, text: source.slice(textStart, extended.end).replace(/\s+/g, ' '), end: extended.end };
   };
 
+  /** The last character before `at` that is not white space. */
+  const charBefore = (at: number): string => {
+    let i = at - 1;
+    while (i >= 0 && isSpace(source.charCodeAt(i))) i--;
+    return i < 0 ? '' : source[i];
+  };
+
+  /**
+   * Whether the `self` at [exprStart, end) takes the whole source tree into
+   * the image (WholeSelfReference): the text to show, or undefined. `ref` is
+   * the path below it that the expression names, if any.
+   */
+  const wholeSelf = (exprStart: number, end: number, ref: { text: string } | undefined): { text: string; commit: boolean } | undefined => {
+    ATTRIBUTE.lastIndex = end;
+    const attribute = ATTRIBUTE.exec(source);
+    if (attribute) {
+      const text = source.slice(exprStart, end + attribute[0].length).replace(/\s+/g, '');
+      if (SELF_COMMIT_ATTRIBUTES.has(attribute[1])) return { text, commit: true };
+      if (SELF_SOURCE_ATTRIBUTES.has(attribute[1])) return { text, commit: false };
+      return undefined; // self.nixosModules.x, self.packages: outputs, not the source
+    }
+    const quote = OPENS_ANTIQUOTED_STRING.exec(source.slice(Math.max(0, exprStart - 16), exprStart));
+    const outer = quote ? exprStart - quote[0].length : exprStart;
+    if (ref) return READS_ONLY.test(source.slice(Math.max(0, outer - 80), outer)) ? undefined : { text: ref.text, commit: false };
+    const before = charBefore(exprStart);
+    const after = source[matchAt(SPACES, source, end)] ?? '';
+    if (before === '{' && after === '}' && source.slice(Math.max(0, exprStart - 2), exprStart).endsWith('${')) {
+      return { text: quote ? `"\${${source.slice(exprStart, end)}}"` : `\${${source.slice(exprStart, end)}}`, commit: false };
+    }
+    // Passed on or bound, not used: formals (`{ self, ... }:`, `self@{ … }`, `self:`), `inherit self;`, `self = …;`, `self ? x`, `with self;`.
+    if ((before === '{' || before === ',') && (after === ',' || after === '}' || after === '?')) return undefined;
+    if (after === '@' || before === '@' || after === ':' || after === '?' || (after === '=' && source[matchAt(SPACES, source, end) + 1] !== '=')) return undefined;
+    if (inInherit(source, exprStart) || /(?:^|[^A-Za-z0-9_'-])with\s*$/.test(source.slice(Math.max(0, exprStart - 16), exprStart))) return undefined;
+    // Used: `src = self;`, `toString self`, `[ self ]`: shown with the name or function before it.
+    const lead = /[A-Za-z_][A-Za-z0-9_'.-]*\s*=?\s*$/.exec(source.slice(Math.max(0, exprStart - 60), exprStart));
+    return { text: source.slice(exprStart - (lead?.[0].length ?? 0), end).replace(/\s+/g, ' '), commit: false };
+  };
+
   /** Where the expression of a `self` at [start, end) starts (`inputs.self` included); -1 for another attribute named self. */
   const selfStart = (start: number): number => {
     if (source.charCodeAt(start - 1) !== 0x2e /* . */) return start;
@@ -621,6 +685,8 @@ export function scanNixReads(source: string, file: string): NixReads {
       const exprStart = selfStart(start);
       const ref = exprStart < 0 ? undefined : rootedAt(exprStart, end, '/');
       if (ref) pending.push({ kind: 'self', anchor: start, target: ref.target, computed: ref.computed, text: ref.text });
+      const whole = exprStart < 0 ? undefined : wholeSelf(exprStart, end, ref);
+      if (whole) pending.push({ kind: 'wholeSelf', anchor: start, ...whole });
     } else if (name === 'getEnv') {
       const from = source.startsWith('builtins.', start - 9) ? start - 9 : start;
       const next = matchAt(SPACES, source, end);
@@ -676,7 +742,7 @@ export function scanNixReads(source: string, file: string): NixReads {
       // Only the uses are read: drop what the definition's value made.
       for (let k = pending.length - 1; k >= 0; k--) {
         const p = pending[k];
-        if (p.kind !== 'env' && p.anchor >= binding.valueStart && p.anchor < binding.valueEnd) pending.splice(k, 1);
+        if (p.kind !== 'env' && p.kind !== 'wholeSelf' && p.anchor >= binding.valueStart && p.anchor < binding.valueEnd) pending.splice(k, 1);
       }
     }
     pending.push(...uses);
@@ -697,10 +763,15 @@ export function scanNixReads(source: string, file: string): NixReads {
   const self = new Map<string, SelfReference>();
   const home = new Map<string, HomeReference>();
   const env: EnvironmentReference[] = [];
+  const wholeSelfUses: WholeSelfReference[] = [];
   for (const p of pending) {
     const line = lineOf(p.anchor);
     if (p.kind === 'env') {
       env.push({ name: p.name, line, text: p.text });
+      continue;
+    }
+    if (p.kind === 'wholeSelf') {
+      wholeSelfUses.push({ line, text: p.text, commit: p.commit });
       continue;
     }
     // Each target once; a computed reference wins over a plain one to the same directory.
@@ -719,7 +790,7 @@ export function scanNixReads(source: string, file: string): NixReads {
       home.set(key, { path: key, computed: p.computed, line: kept?.line ?? line, text: kept?.text ?? p.text });
     }
   }
-  return { paths: [...paths.values()], self: [...self.values()], home: [...home.values()], lookups: [...lookups], env };
+  return { paths: [...paths.values()], self: [...self.values()], wholeSelf: wholeSelfUses, home: [...home.values()], lookups: [...lookups], env };
 }
 
 /**

@@ -41,6 +41,14 @@ export interface ImageReads {
   computed: string[];
   /** One line per Nix file reached that is not Nix source (encrypted, binary): an input as a file, its references not followed. */
   opaque: string[];
+  /**
+   * Of `options.watch`, each file the image's evaluation may see, with the
+   * first `<file>:<line>` that says so: it is named, a directory holding it
+   * is read whole or by a computed path, a flake's source is taken whole
+   * (`"${self}"`), or a Nix file reached cannot be read as Nix source.
+   * Set when `watch` is.
+   */
+  sees?: Record<string, string>;
 }
 
 export interface ImageReadsOptions {
@@ -53,6 +61,8 @@ export interface ImageReadsOptions {
   ignoredOf?: (workspaceRoot: string, paths: readonly string[]) => string[];
   /** Workspace-relative paths a build recorded Nix reading (plugin/recorded-inputs.ts): asked about in the same git-ignore check. */
   recorded?: readonly string[];
+  /** Workspace-relative files of the project to ask about: whether the image's evaluation may see them (`sees`). */
+  watch?: readonly string[];
 }
 
 /** Directories never walked for Nix files: VCS data, package managers, Nx and Nix outputs. */
@@ -177,7 +187,7 @@ export function readNixSource(file: string): NixSourceText | undefined {
 /** What one Nix file reads, or why it is not scanned. */
 type ScannedFile = { reads: NixReads } | { opaque: string };
 
-const NOTHING: NixReads = { paths: [], self: [], home: [], lookups: [], env: [] };
+const NOTHING: NixReads = { paths: [], self: [], wholeSelf: [], home: [], lookups: [], env: [] };
 
 /** Scanned files by path, keyed by content: the daemon recomputes the graph often, the files rarely change. */
 const scanCache = new Map<string, { bytes: Buffer; scanned: ScannedFile }>();
@@ -262,6 +272,13 @@ export function imageReads(workspaceRoot: string, projectRoot: string, options: 
   const links: { link: string; from: string }[] = [];
   const nested: { dir: string; file: string }[] = [];
 
+  /** The files asked about, by their real paths, and why the image may see each. */
+  const watched = (options.watch ?? []).map((path) => ({ path, real: realTarget(posix.resolve(root, path)) }));
+  const sees = new Map<string, string>();
+  const see = (holds: (file: string) => boolean, because: string) => {
+    for (const file of watched) if (!sees.has(file.path) && holds(file.real)) sees.set(file.path, because);
+  };
+
   const walkedDirs = new Set<string>();
   const walkDirectory = (dir: string, isProjectRoot = false) => {
     if (walkedDirs.has(dir)) return;
@@ -285,6 +302,19 @@ export function imageReads(workspaceRoot: string, projectRoot: string, options: 
     if (inside(target, storeDir) && target !== storeDir) return;
     const real = realTarget(target);
     if (inside(real, storeDir) && real !== storeDir) return;
+    if (watched.length) {
+      const at = ref.line ? `${where}:${ref.line}` : where;
+      const whole = real === absRoot ? 'the project directory' : real === root ? 'the workspace root' : display(real);
+      see((file) => file === real, ref.line ? `${at} names it (${ref.text})` : `${at} links to it`);
+      see(
+        (file) => inside(file, real),
+        ref.computed
+          ? `${at} computes a path in ${whole} (${ref.expression ?? ref.text}), which may name it`
+          : ref.line
+            ? `${at} reads ${whole} whole (${ref.text})`
+            : `${at} links to ${whole}, which holds it`,
+      );
+    }
     const refused = unfingerprintable(target) ?? unfingerprintable(real);
     if (refused) {
       computed.push(
@@ -334,12 +364,22 @@ export function imageReads(workspaceRoot: string, projectRoot: string, options: 
     const scanned = scanFile(file);
     if ('opaque' in scanned) {
       opaque.push(`${where} is ${scanned.opaque}: an input as a file, its references not followed`);
+      see(() => true, `${where} is ${scanned.opaque}: what it reads cannot be told`);
       continue;
     }
     const { reads } = scanned;
     const fromHome = homeFiles.has(file);
     for (const ref of reads.paths) read(ref.target, ref, where, fromHome && !ref.text.startsWith('/'));
     if (options.selfRoot) for (const ref of reads.self) read(posix.join(options.selfRoot, ref.path), ref, where, false);
+    if (options.selfRoot && watched.length) {
+      const selfRoot = realTarget(options.selfRoot);
+      for (const ref of reads.wholeSelf) {
+        see(
+          (file) => inside(file, selfRoot),
+          `${where}:${ref.line} ${ref.commit ? "depends on the flake source's commit" : 'copies the flake source whole'} (${ref.text})`,
+        );
+      }
+    }
     for (const ref of reads.home) read(posix.join(homeDir, ref.path), ref, where, true);
     reads.lookups.forEach((name) => lookups.add(name));
     for (const ref of reads.env) {
@@ -378,6 +418,7 @@ export function imageReads(workspaceRoot: string, projectRoot: string, options: 
     ignored,
     computed,
     opaque,
+    ...(options.watch ? { sees: Object.fromEntries(sees) } : {}),
   };
 }
 

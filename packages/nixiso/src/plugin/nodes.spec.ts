@@ -3,7 +3,8 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CreateNodesContext, NxJsonConfiguration, ProjectConfiguration } from '@nx/devkit';
 import { tempTree } from '@nixiso/testing';
-import { createNodesV2, imageInputs, localSourcesOf, type NixisoPluginOptions } from './nodes';
+import { validateOptsAgainstSchema } from 'nx/src/utils/params';
+import { createNodesV2, HELP_EXAMPLES, imageInputs, localSourcesOf, type NixisoPluginOptions } from './nodes';
 
 const INSTALLER = '{ modulesPath, ... }: { imports = [ "${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix" ]; }';
 
@@ -31,15 +32,17 @@ describe('createNodesV2', () => {
     const { 'images/rescue': rescue } = await projects(root, ['images/rescue/configuration.nix']);
     expect(rescue.name).toBe('rescue');
     const inputs = rescue.targets?.build.inputs as (string | Record<string, string>)[];
-    expect(inputs.slice(0, 5)).toEqual([
+    expect(inputs.slice(0, 6)).toEqual([
       '{projectRoot}/**/*',
       '!{projectRoot}/result',
       '!{projectRoot}/result-*',
+      // boot-test's options: no Nix file of the image can see them.
+      '!{projectRoot}/boot-test.json',
       '{workspaceRoot}/keys/team.pub',
       '{workspaceRoot}/nix/common.nix',
     ]);
-    expect(inputs[5]).toEqual({ env: 'NIX_PATH' });
-    expect((inputs[6] as { runtime: string }).runtime).toMatch(/^node -e '.*' find:nixpkgs find:home-manager$/);
+    expect(inputs[6]).toEqual({ env: 'NIX_PATH' });
+    expect((inputs[7] as { runtime: string }).runtime).toMatch(/^node -e '.*' find:nixpkgs find:home-manager$/);
     expect(rescue.targets?.eval.inputs).toEqual(inputs);
     expect(rescue.metadata?.nixiso).toEqual({
       kind: 'channel',
@@ -47,6 +50,7 @@ describe('createNodesV2', () => {
         { path: 'keys/team.pub', from: 'nix/common.nix' },
         { path: 'nix/common.nix', from: 'images/rescue/configuration.nix' },
       ],
+      bootTestOptions: { file: '{projectRoot}/boot-test.json', buildInput: false },
     });
   });
 
@@ -76,7 +80,7 @@ describe('createNodesV2', () => {
       executor: '@nixiso/nx:boot-test',
       dependsOn: ['build'],
       cache: true,
-      inputs: [{ dependentTasksOutputFiles: '**/image.json', transitive: false }],
+      inputs: ['{projectRoot}/boot-test.json', { dependentTasksOutputFiles: '**/image.json', transitive: false }],
       outputs: ['{workspaceRoot}/dist/{projectRoot}/boot-test.json'],
       configurations: { mine: {}, offline: {} },
     });
@@ -286,9 +290,21 @@ describe('createNodesV2: help in nx show project', () => {
     expect(targets.build.metadata?.help).toEqual(help('live', 'build', { backend: 'build-image', format: 'qcow2' }));
     expect(targets.eval.metadata?.help).toEqual(help('live', 'eval', { showTrace: true }));
     expect(targets.push.metadata?.help).toEqual(help('live', 'push', { url: 'file:///srv/nix-cache' }));
-    expect(targets['boot-test'].metadata?.help).toEqual(help('live', 'boot-test', { memoryMiB: 2048, checks: ['nix --version'] }));
+    expect(targets['boot-test'].metadata?.help).toEqual(help('live', 'boot-test', { memoryMiB: 2048, checks: [{ run: 'nix --version', expect: '^nix ' }] }));
+    expect(targets['boot-test'].metadata?.description).toMatch(/may live in \{projectRoot\}\/boot-test\.json, an input of boot-test only/);
     expect(targets.doctor.metadata?.help).toEqual(help('live', 'doctor', { failOnWarn: true }));
     expect(targets.doctor.options).toEqual({});
+  });
+
+  it("every help example is valid options of its executor, by Nx's own validator (what nx run would say)", () => {
+    const executors: Record<keyof typeof HELP_EXAMPLES, string> = { build: 'build', eval: 'eval', push: 'push', bootTest: 'boot-test', doctor: 'doctor' };
+    for (const [example, options] of Object.entries(HELP_EXAMPLES) as [keyof typeof HELP_EXAMPLES, Record<string, unknown>][]) {
+      const schema = require(`../executors/${executors[example]}/schema.json`);
+      expect({ example, unknown: Object.keys(options).filter((key) => !(key in schema.properties)) }).toEqual({ example, unknown: [] });
+      expect(() => validateOptsAgainstSchema(structuredClone(options), schema)).not.toThrow();
+    }
+    // The validator catches what the boot-test example once was.
+    expect(() => validateOptsAgainstSchema({ checks: ['nix --version'] }, require('../executors/boot-test/schema.json'))).toThrow(/'nix --version' should be a 'object'/);
   });
 
   it('the help names the targets as configured, and doctor reads the build target under its name', async () => {

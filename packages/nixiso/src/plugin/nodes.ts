@@ -5,6 +5,7 @@ import { createNodesFromFiles } from '../nx-runtime';
 import type { BinaryCacheConfig } from '../nix/binary-cache';
 import { CHANNEL_LOOKUPS, fingerprintCommand, type FingerprintInputs, hasFingerprintInputs } from '../nix/fingerprint';
 import { BOOT_REPORT_FILE } from '../nix/boot-report';
+import { BOOT_TEST_OPTIONS_FILE } from '../executors/boot-test/options-file';
 import { IMAGE_IDENTITY_FILE } from '../nix/manifest';
 import { configurationSlug, type ImageKind } from '../nix/image-detect';
 import { type DiscoveredImage, discoverImages, diskTree, type ImageConfiguration, type NixisoMetadata } from './discover';
@@ -12,7 +13,7 @@ import { cachedDiscovery } from './discovery-cache';
 import { askNixAboutFlake, nixIdentity } from './evaluate-images';
 import { findExecutable } from '../nix/run';
 import { flakeSelfRoot, type ImageReads, imageReads, inputPatterns } from './image-reads';
-import { readRecordsFor, READ_RECORD_FILE } from '../built-image/read-record';
+import { type ReadRecord, readRecordsFor, READ_RECORD_FILE } from '../built-image/read-record';
 import { withRecordedReads } from './recorded-inputs';
 
 export interface NixisoPluginOptions {
@@ -64,12 +65,12 @@ export type { ImageKind } from '../nix/image-detect';
 type TargetHelp = NonNullable<NonNullable<TargetConfiguration['metadata']>['help']>;
 type HelpOf = (target: string, example: Record<string, unknown>) => TargetHelp;
 
-/** Example options of each executor's help. */
-const HELP_EXAMPLES = {
+/** Example options of each executor's help (valid for its schema.json: nodes.spec.ts checks them with Nx's validator). */
+export const HELP_EXAMPLES = {
   build: { backend: 'build-image', format: 'qcow2' },
   eval: { showTrace: true },
   push: { url: 'file:///srv/nix-cache' },
-  bootTest: { memoryMiB: 2048, checks: ['nix --version'] },
+  bootTest: { memoryMiB: 2048, checks: [{ run: 'nix --version', expect: '^nix ' }] },
   doctor: { failOnWarn: true },
 } satisfies Record<string, Record<string, unknown>>;
 
@@ -169,7 +170,12 @@ export function imageFingerprint(model: ImageInputModel): FingerprintInputs {
  * workspace, git-ignored files) is the runtime input, only when there is
  * some; the variables the image reads with `getEnv` are env inputs.
  */
-export function imageInputs(model: ImageInputModel, extraInputs: readonly TargetInput[]): TargetInput[] {
+export function imageInputs(
+  model: ImageInputModel,
+  extraInputs: readonly TargetInput[],
+  /** Files of the project that Nix cannot see (boot-test.json, unless its Nix code may read it): `{projectRoot}/…` patterns. */
+  excluded: readonly string[] = [],
+): TargetInput[] {
   const patterns = new Set<string>();
   for (const read of model.reads.reads) inputPatterns(read).forEach((p) => patterns.add(p));
   for (const dir of model.localSources.inWorkspace) inputPatterns({ path: dir, kind: 'directory' }).forEach((p) => patterns.add(p));
@@ -180,11 +186,50 @@ export function imageInputs(model: ImageInputModel, extraInputs: readonly Target
     '{projectRoot}/**/*',
     '!{projectRoot}/result',
     '!{projectRoot}/result-*',
+    ...excluded.map((pattern) => `!${pattern}`),
     ...[...patterns].sort(),
     ...env.map((name) => ({ env: name })),
     ...(hasFingerprintInputs(fingerprint) ? [{ runtime: fingerprintCommand(fingerprint) }] : []),
     ...extraInputs,
   ];
+}
+
+/** boot-test's options file (executors/boot-test/options-file.ts), as an Nx input. */
+const BOOT_TEST_OPTIONS_INPUT = `{projectRoot}/${BOOT_TEST_OPTIONS_FILE}`;
+
+/** metadata.nixiso.bootTestOptions: where boot-test's options file is, and whether the image's build must count it too. */
+export interface BootTestOptionsInput {
+  file: string;
+  /** True when the image's Nix code may see the file: then it stays an input of build and eval, and an edit rebuilds. */
+  buildInput: boolean;
+  /** Why it is a build input: the `<file>:<line>` (or the record, or the option) that settles it. */
+  because?: string;
+}
+
+/**
+ * Whether boot-test.json (workspace-relative `file`) must stay an input of
+ * the image's build and eval: when the static model says its Nix code may
+ * see it (imageReads' `sees`), a traced build saw Nix read it or list a
+ * directory holding it, or nixPath / overrideInputs point at a directory
+ * holding it.
+ */
+export function bootTestOptionsInput(
+  file: string,
+  reads: Pick<ImageReads, 'sees'>,
+  records: readonly Pick<ReadRecord, 'files' | 'listed' | 'target' | 'configuration' | 'recordedAt'>[],
+  localSources: ImageInputModel['localSources'],
+): BootTestOptionsInput {
+  const holds = (dir: string) => dir === '.' || file === dir || file.startsWith(`${dir.replace(/\/$/, '')}/`);
+  const buildOf = (r: (typeof records)[number]) => `${[r.target, r.configuration].filter(Boolean).join(':') || 'build'} at ${r.recordedAt}`;
+  const read = records.find((r) => r.files.includes(file));
+  const listed = records.map((r) => ({ r, dir: r.listed.find((dir) => dir !== file && holds(dir)) })).find(({ dir }) => dir);
+  const local = localSources.inWorkspace.find(holds);
+  const because =
+    reads.sees?.[file] ??
+    (read ? `a traced build (${buildOf(read)}) saw Nix read it` : undefined) ??
+    (listed ? `a traced build (${buildOf(listed.r)}) saw Nix list ${listed.dir}` : undefined) ??
+    (local ? `nixPath or overrideInputs point at ${local}, which holds it` : undefined);
+  return { file: BOOT_TEST_OPTIONS_INPUT, buildInput: !!because, ...(because ? { because } : {}) };
 }
 
 /** The targets of one image: build, eval, push, boot-test; `suffix` and `outputPath` set for one configuration of several. */
@@ -242,18 +287,22 @@ function imageTargetSet(
       },
     },
     // Keyed on the image itself (image.json: store and derivation path), not on the sources:
-    // a rebuild that yields the same image is still a hit. The build's configuration
-    // names, so `boot-test:offline` boots what `build:offline` built.
+    // a rebuild that yields the same image is still a hit; and on the options file the
+    // executor reads. The build's configuration names, so `boot-test:offline` boots what
+    // `build:offline` built.
     [bootTest]: {
       executor: `${PLUGIN_NAME}:boot-test`,
       dependsOn: [build],
       cache: true,
-      inputs: [{ dependentTasksOutputFiles: `**/${IMAGE_IDENTITY_FILE}`, transitive: false }],
+      inputs: [BOOT_TEST_OPTIONS_INPUT, { dependentTasksOutputFiles: `**/${IMAGE_IDENTITY_FILE}`, transitive: false }],
       outputs: [output(BOOT_REPORT_FILE)],
       options: { ...outputOptions },
       configurations: Object.fromEntries(buildConfigurations.map((c) => [c, {}])),
       metadata: {
-        description: `Boot the built image${of} headless in QEMU (KVM, else TCG) and fail on a failed systemd unit or check`,
+        description:
+          `Boot the built image${of} headless in QEMU (KVM, else TCG) and fail on a failed systemd unit or check. ` +
+          `Its options (checks, timeoutSeconds, …) may live in ${BOOT_TEST_OPTIONS_INPUT}, an input of boot-test only: ` +
+          'Nx hashes project.json into the key of every target, so checks edited there make the build miss its cache',
         technologies,
         help: help(bootTest, HELP_EXAMPLES.bootTest),
       },
@@ -490,10 +539,12 @@ async function createNodesInternal(
   const localSources = localSourcesOf([...configured.build, ...configured.eval], workspaceRoot);
   // What earlier builds saw Nix read (built-image/read-record.ts), united with what the sources say.
   const records = readRecordsFor(workspaceRoot, root);
+  const bootTestFile = posix.join(root, BOOT_TEST_OPTIONS_FILE);
   const staticReads = imageReads(workspaceRoot, root, {
     // A flake's `self` is the tree nixiso builds it from; a channel image has none.
     ...(kind === 'flake' ? { selfRoot: flakeSelfRoot(workspaceRoot, root) } : {}),
     recorded: records.flatMap((r) => [...r.files, ...r.listed]),
+    watch: [bootTestFile],
   });
   const recorded = withRecordedReads(staticReads, records, { workspaceRoot, projectRoot: root, kind, coveredDirectories: localSources.inWorkspace });
   const model: ImageInputModel = { kind, reads: { ...staticReads, reads: recorded.reads, external: recorded.external }, localSources };
@@ -511,6 +562,9 @@ async function createNodesInternal(
       ...(recorded.notNarrowed ? { notNarrowed: recorded.notNarrowed } : {}),
     };
   }
+  // boot-test's options file: an input of boot-test, and of build and eval only when Nix may see it.
+  const bootTestOptions = bootTestOptionsInput(bootTestFile, staticReads, records, localSources);
+  nixiso.bootTestOptions = bootTestOptions;
   if (model.reads.external.length) nixiso.readsOutsideWorkspace = model.reads.external;
   if (model.reads.computed.length) nixiso.computedPaths = model.reads.computed;
   if (model.reads.opaque.length) nixiso.opaqueFiles = model.reads.opaque;
@@ -528,7 +582,7 @@ async function createNodesInternal(
   const { targets, targetGroups } = imageTargets(
     kind,
     normalized,
-    imageInputs(model, normalized.extraInputs),
+    imageInputs(model, normalized.extraInputs, bootTestOptions.buildInput ? [] : [BOOT_TEST_OPTIONS_INPUT]),
     { build: configurationNames(configured.build), eval: configurationNames(configured.eval) },
     configurations,
     root,

@@ -1,5 +1,5 @@
 export interface BootTestCheck {
-  /** Shell command typed into the autologin shell. */
+  /** Shell command (sh) run in the booted system with the autologin user's environment. */
   run: string;
   /** Regular expression its output (stdout and stderr) must match. */
   expect?: string;
@@ -8,7 +8,7 @@ export interface BootTestCheck {
 }
 
 export interface BootTestExecutorSchema {
-  /** Seconds until the system must be up (default 180 with KVM, 900 with TCG). */
+  /** Seconds until the boot must have settled (default 180 with KVM, 600 with TCG). */
   timeoutSeconds?: number;
   memoryMiB?: number;
   smp?: number;
