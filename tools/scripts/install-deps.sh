@@ -2,8 +2,9 @@
 # Installs what nixiso's development needs on Debian/Ubuntu: Nix (Debian's
 # nix-bin, 2.8), xorriso (the offline nixpkgs stand-in writes real ISO files
 # with it), git, QEMU, busybox-static, bash-static and cpio (the stand-in's
-# ISO carries a busybox initramfs that the boot tests run under QEMU), a
-# Debian cloud kernel for that ISO, strace (a build records what Nix read
+# ISO carries a busybox initramfs that the boot tests run under QEMU), zsh,
+# zsh-common, fish and patchelf (the stand-in's login shells are the host's,
+# made self-contained), a Debian cloud kernel for that ISO, strace (a build records what Nix read
 # by tracing it), and the npm dependencies from package-lock.json.
 # Idempotent; skips apt when everything is there.
 set -euo pipefail
@@ -25,11 +26,23 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 [ -x /bin/bash-static ] || missing+=(bash-static)
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
+# Login shells for the stand-in (nixpkgs/pkgs/shells.nix), without fish's
+# recommended browser and clipboard tools.
+shells=()
+[ -x /bin/zsh ] && ls -d /usr/lib/*/zsh/[0-9]* >/dev/null 2>&1 || shells+=(zsh)
+[ -d /usr/share/zsh/functions/Prompts ] || shells+=(zsh-common)
+[ -x /usr/bin/fish ] || shells+=(fish)
+command -v patchelf >/dev/null 2>&1 || shells+=(patchelf)
 updated=
-if ((${#missing[@]})); then
+if ((${#missing[@]} + ${#shells[@]})); then
   $sudo apt-get update
   updated=1
+fi
+if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${missing[@]}"
+fi
+if ((${#shells[@]})); then
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${shells[@]}"
 fi
 nix --version
 

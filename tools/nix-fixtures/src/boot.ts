@@ -26,6 +26,11 @@ export function missingBootPrerequisites(env: NodeJS.ProcessEnv = process.env): 
   if (!onPath('cpio', env.PATH)) missing.push('cpio');
   if (!existsSync('/bin/busybox')) missing.push('/bin/busybox (busybox-static)');
   if (!existsSync('/bin/bash-static')) missing.push('/bin/bash-static (bash-static)');
+  // Login shells (nixpkgs/pkgs/shells.nix): the host's zsh and fish, made self-contained with patchelf.
+  if (!existsSync('/bin/zsh')) missing.push('/bin/zsh (zsh)');
+  if (!existsSync('/usr/share/zsh/functions/Prompts')) missing.push('/usr/share/zsh/functions (zsh-common)');
+  if (!existsSync('/usr/bin/fish')) missing.push('/usr/bin/fish (fish)');
+  if (!onPath('patchelf', env.PATH)) missing.push('patchelf');
   const kernel = fixtureKernelPath(env);
   if (!existsSync(kernel) || statSync(kernel).size === 0) missing.push(`a kernel at ${kernel}`);
   return missing;
@@ -39,7 +44,7 @@ export interface BootEntry {
   /** Paths inside the ISO, as LINUX/INITRD name them. */
   kernelPath: string;
   initrdPath: string;
-  /** The APPEND line of the DEFAULT label. */
+  /** The kernel parameters: the DEFAULT label's APPEND, or what follows the kernel on grub.cfg's linux line. */
   append: string;
 }
 
@@ -65,25 +70,41 @@ export function parseIsolinuxCfg(text: string): BootEntry {
   return { kernelPath: entry.kernelPath, initrdPath: entry.initrdPath, append: entry.append ?? '' };
 }
 
-/** Reads the boot entry of an ISO and extracts its kernel and initrd into `dir` (with xorriso). */
+/** The first `linux` and `initrd` lines of a grub.cfg (its first menuentry), GRUB variables such as `${isoboot}` dropped. */
+export function parseGrubCfg(text: string): BootEntry {
+  const linux = /^\s*linux\s+(\S+)[ \t]*(.*)$/m.exec(text);
+  const initrd = /^\s*initrd\s+(\S+)/m.exec(text);
+  if (!linux || !initrd) throw new Error(`grub.cfg has no linux and initrd lines:\n${text}`);
+  return { kernelPath: linux[1], initrdPath: initrd[1], append: linux[2].replace(/\$\{\w+\}\s*/g, '').trim() };
+}
+
+/**
+ * Reads the boot entry of an ISO (isolinux.cfg, else grub.cfg where the
+ * stand-in's release writes it: /EFI/BOOT from 24.05, /EFI/boot before) and
+ * extracts its kernel and initrd into `dir` (with xorriso).
+ */
 export function extractBootEntry(isoFile: string, dir: string): BootEntry & { kernel: string; initrd: string } {
   mkdirSync(dir, { recursive: true });
-  const xorriso = (args: string[]) => {
-    const r = spawnSync('xorriso', ['-osirrox', 'on', '-indev', isoFile, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`xorriso ${args.join(' ')} failed:\n${r.stderr}`);
-  };
-  const cfg = join(dir, 'isolinux.cfg');
-  xorriso(['-extract', '/isolinux/isolinux.cfg', cfg]);
-  const entry = parseIsolinuxCfg(readFileSync(cfg, 'utf8'));
+  const xorriso = (args: string[]) => spawnSync('xorriso', ['-osirrox', 'on', '-indev', isoFile, ...args], { encoding: 'utf8' });
+  const configs: [string, (text: string) => BootEntry][] = [
+    ['/isolinux/isolinux.cfg', parseIsolinuxCfg], ['/EFI/BOOT/grub.cfg', parseGrubCfg], ['/EFI/boot/grub.cfg', parseGrubCfg],
+  ];
+  const found = configs.map(([inner, parse], i) => ({ inner, parse, out: join(dir, `boot-${i}.cfg`) }))
+    .find(({ inner, out }) => xorriso(['-extract', inner, out]).status === 0);
+  if (!found) throw new Error(`${isoFile} has none of ${configs.map(([inner]) => inner).join(', ')}`);
+  const entry = found.parse(readFileSync(found.out, 'utf8'));
   const kernel = join(dir, 'kernel');
   const initrd = join(dir, 'initrd');
-  xorriso(['-extract', entry.kernelPath, kernel, '-extract', entry.initrdPath, initrd]);
+  const r = xorriso(['-extract', entry.kernelPath, kernel, '-extract', entry.initrdPath, initrd]);
+  if (r.status !== 0) throw new Error(`xorriso could not extract ${entry.kernelPath} and ${entry.initrdPath}:\n${r.stderr}`);
   return { ...entry, kernel, initrd };
 }
 
-// Colours, cursor moves and window titles, as a terminal would swallow them.
+// Colours, cursor moves and window titles, as a terminal would swallow them,
+// and the charset shifts (SO/SI) that TERM=linux's terminfo puts after every
+// colour reset (zsh's and fish's prompts: `\e[m\x0f`).
 // eslint-disable-next-line no-control-regex -- matching ESC and BEL is the point
-const TERMINAL_CODES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+const TERMINAL_CODES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|[\x0e\x0f]/g;
 
 /** The console as a reader sees it: no terminal codes, \n line ends. */
 export function plainConsole(raw: string): string {

@@ -254,13 +254,15 @@ describeWithNix('live-image options (NixOS names, types, defaults)', (nix) => {
     expect(entry.append).toContain('vt.default_red=0x00,0xdc');
     const session = bootQemu({ kernel: entry.kernel, initrd: entry.initrd, append: `${entry.append} console=ttyS0` });
     try {
-      await session.waitFor(/^\[ {2}OK {2}\] Started Say hello on the console\.$/m, 30_000);
+      // Type=oneshot: systemd (>= 245) says Finished when its start job ends.
+      await session.waitFor(/^\[ {2}OK {2}\] Finished Say hello on the console\.$/m, 30_000);
       await session.waitFor(/^nixos login: nixos \(automatic login\)$/m, 30_000);
       await session.waitFor(/^\[nixos@nixos:~\]\$ $/m, 30_000);
       expect(plainConsole(session.output())).not.toContain('[FAILED]');
       const mark = session.mark();
       session.type('journalctl -u hello.service');
-      await session.waitFor(/hello\[\d+\]: hello from the live image$/m, 10_000, mark);
+      // The identifier is the process's name: NixOS's script is <name>-start.
+      await session.waitFor(/hello-start\[\d+\]: hello from the live image$/m, 10_000, mark);
       session.type('poweroff -f');
       expect(await session.exit(15_000)).toBe(0);
     } finally {

@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixtures, type NixTools } from '@nixiso/testing';
+import { describeWithNix, fixtures, isCI, type NixTools } from '@nixiso/testing';
+import { bootPrerequisitesMessage, missingBootPrerequisites } from '../src';
 
 export interface Run {
   status: number;
@@ -70,4 +71,21 @@ export function isoOf(dir: string): string {
   const files = readdirSync(isoDir).filter((f) => f.endsWith('.iso'));
   expect(files).toHaveLength(1);
   return join(isoDir, files[0]);
+}
+
+/** A suite that boots the stand-in's ISO: it needs QEMU, the kernel and the host shells too; under CI their absence fails, like Nix's. */
+export function describeWithBoot(name: string, body: (nix: NixTools) => void): void {
+  describeWithNix(name, (nix) => {
+    const missing = missingBootPrerequisites();
+    if (missing.length === 0) return body(nix);
+    if (isCI()) {
+      it('needs QEMU, the kernel and the host shells', () => {
+        throw new Error(bootPrerequisitesMessage(missing));
+      });
+      return;
+    }
+    // eslint-disable-next-line no-console
+    console.warn(`skipping "${name}": ${bootPrerequisitesMessage(missing)}`);
+    it.skip('needs QEMU, the kernel and the host shells', () => undefined);
+  });
 }

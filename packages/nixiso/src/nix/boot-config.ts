@@ -2,19 +2,25 @@
  * The boot entry of a NixOS ISO, read from the boot loader configuration
  * that nixos/modules/installer/cd-dvd/iso-image.nix writes into it:
  *
- *   /isolinux/isolinux.cfg (BIOS, x86 only)     /EFI/boot/grub.cfg (UEFI, every platform)
+ *   /isolinux/isolinux.cfg (BIOS, x86 only)     /EFI/BOOT/grub.cfg (UEFI; /EFI/boot/grub.cfg before 24.05)
  *     DEFAULT boot                                menuentry 'NixOS 24.05 …' --class installer {
  *     LABEL boot                                    linux /boot/bzImage ${isoboot} init=/nix/store/…/init root=LABEL=… …
  *     LINUX /boot/bzImage                           initrd /boot/initrd
  *     APPEND init=/nix/store/…/init root=LABEL=…  }
  *     INITRD /boot/initrd
  *
- * Pure: text in, entry out. boot-test extracts the kernel and initrd it
- * names and boots them directly (qemu.ts).
+ * From 25.05 the kernel and initrd sit under their store paths
+ * (`/boot//nix/store/…-linux-6.12.30/bzImage`, double slash as written) and
+ * the variants (nomodeset, copytoram, …) moved into an "Options" submenu.
+ *
+ * Pure: text in, entry out. boot-test lists the ISO's files with xorriso
+ * (xorrisoListArgs, parseXorrisoFind), picks the configurations it has
+ * (bootConfigPaths), extracts the kernel and initrd the entry names and boots
+ * them directly (qemu.ts).
  */
 
 export interface BootEntry {
-  /** Path inside the ISO: `/boot/bzImage` (x86_64) or `/boot/Image` (aarch64). */
+  /** Path inside the ISO: `/boot/bzImage` (x86_64) or `/boot/Image` (aarch64); repeated slashes collapsed. */
   kernel: string;
   initrd: string;
   /** Kernel parameters in order (`init=…/init`, `root=LABEL=…`, `boot.shell_on_fail`, …). */
@@ -24,7 +30,123 @@ export interface BootEntry {
 }
 
 export const ISOLINUX_CFG = '/isolinux/isolinux.cfg';
-export const GRUB_CFG = '/EFI/boot/grub.cfg';
+/** grub.cfg as iso-image.nix spells it since 24.05 (nixpkgs PR #287798); BOOT_CONFIG_PLACES has the older spelling. */
+export const GRUB_CFG = '/EFI/BOOT/grub.cfg';
+
+/** A place where some release of iso-image.nix writes a boot loader configuration. */
+export interface BootConfigPlace {
+  loader: 'isolinux' | 'grub';
+  /** The path as iso-image.nix spells it. */
+  path: string;
+  /** The releases that write it there: from `since` on, before `until` (open ends: every release). */
+  since?: string;
+  until?: string;
+  /**
+   * Whether the path is matched in the ISO's listing without regard to case.
+   * The firmware loads GRUB from the El Torito image /boot/efi.img, a FAT
+   * file system, and GRUB reads its copy of grub.cfg there: both ignore case.
+   * The copy in the ISO 9660 tree is what xorriso extracts, and its Rock
+   * Ridge names are exact.
+   */
+  anyCase: boolean;
+}
+
+/**
+ * Where NixOS ISOs keep their boot configurations, current spelling first.
+ * isolinux.cfg only where `isoImage.makeBiosBootable` (default: build and host
+ * platform x86); grub.cfg only where `isoImage.makeEfiBootable` (set by the
+ * installer profiles). Not listed: /boot/grub/loopback.cfg (`source`s
+ * grub.cfg, for booting the ISO as a file from another GRUB).
+ */
+export const BOOT_CONFIG_PLACES: readonly BootConfigPlace[] = [
+  { loader: 'isolinux', path: ISOLINUX_CFG, anyCase: false },
+  { loader: 'grub', path: GRUB_CFG, since: '24.05', anyCase: true },
+  { loader: 'grub', path: '/EFI/boot/grub.cfg', until: '24.05', anyCase: true },
+];
+
+/** The in-ISO paths of the boot configurations an ISO has, as its listing spells them. */
+export interface BootConfigPaths {
+  isolinux?: string;
+  grub?: string;
+}
+
+/**
+ * Which of BOOT_CONFIG_PLACES an ISO has, given its file listing (absolute
+ * paths as xorriso prints them, see parseXorrisoFind): per loader the first
+ * place present with its exact spelling, else (where `anyCase`) a path equal
+ * to a place but for case (the first in code point order, if several).
+ */
+export function bootConfigPaths(listing: readonly string[]): BootConfigPaths {
+  const files = new Set(listing);
+  const sorted = [...listing].sort();
+  const found: BootConfigPaths = {};
+  for (const loader of ['isolinux', 'grub'] as const) {
+    const places = BOOT_CONFIG_PLACES.filter((p) => p.loader === loader);
+    const path =
+      places.find((p) => files.has(p.path))?.path ??
+      places
+        .filter((p) => p.anyCase)
+        .map((p) => sorted.find((f) => f.toLowerCase() === p.path.toLowerCase()))
+        .find((f) => f !== undefined);
+    if (path !== undefined) found[loader] = path;
+  }
+  return found;
+}
+
+/**
+ * The arguments for `xorriso` that list an ISO's configuration files: every
+ * regular file named `*.cfg` in any case, one quoted path a line on stdout
+ * (parseXorrisoFind reads them); stderr carries xorriso's banner and notes
+ * ("Drive current: -indev …", "Media summary: …"). Exit status 0 with
+ * nothing listed also for a file that is no ISO or does not exist.
+ * `-backslash_codes encode_output` makes xorriso encode control and 8-bit
+ * characters and the backslash in what it prints (`\n`, `\303\274`, `\\`), so
+ * that a name with a line break stays on one line; it leaves the program
+ * arguments (the ISO's own path) as they are.
+ */
+export function xorrisoListArgs(iso: string): string[] {
+  return ['-backslash_codes', 'encode_output', '-indev', iso, '-find', '/', '-type', 'f', '-name', '*.[cC][fF][gG]'];
+}
+
+/**
+ * The paths in the stdout of xorrisoListArgs: each line is one shell word
+ * quoted as xorriso quotes (`'/a b/it'"'"'s.cfg'`), with the backslash codes
+ * of `encode_output` inside (`\n`, `\t`, `\\`, `\ooo` octal, `\xhh`, `\cX`);
+ * octal and hex codes are bytes of the name's UTF-8. Lines that are not such a
+ * word are skipped.
+ */
+export function parseXorrisoFind(stdout: string): string[] {
+  const paths: string[] = [];
+  for (const line of stdout.split('\n')) {
+    const word = /^(?:'[^']*'|"[^"]*")+$/.exec(line.replace(/\r$/, ''));
+    if (!word) continue;
+    const quoted = [...word[0].matchAll(/'([^']*)'|"([^"]*)"/g)].map((m) => m[1] ?? m[2]).join('');
+    paths.push(decodeBackslashCodes(quoted));
+  }
+  return paths;
+}
+
+const NAMED_CODES: Record<string, number> = { a: 7, b: 8, e: 27, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92 };
+
+function decodeBackslashCodes(text: string): string {
+  const bytes: number[] = [];
+  for (const m of text.matchAll(/\\(?:([0-7]{3})|x([0-9a-fA-F]{2})|c([\s\S])|([abefnrtv\\]))|([\s\S])/gu)) {
+    if (m[1]) bytes.push(parseInt(m[1], 8));
+    else if (m[2]) bytes.push(parseInt(m[2], 16));
+    else if (m[3]) bytes.push(m[3].charCodeAt(0) & 0x1f);
+    else if (m[4]) bytes.push(NAMED_CODES[m[4]]);
+    else bytes.push(...Buffer.from(m[5], 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** GRUB's device prefix of a path, `($root)` or `(cd0)`. */
+const GRUB_DEVICE = /^\([^)]*\)/;
+
+/** An in-ISO path as a boot loader may write it: a GRUB device prefix dropped, repeated slashes collapsed. */
+function isoPath(path: string): string {
+  return path.replace(GRUB_DEVICE, '').replace(/\/{2,}/g, '/');
+}
 
 /** Splits kernel parameters on blanks; a double-quoted value (`foo="a b"`) stays one parameter. */
 export function splitKernelParams(text: string): string[] {
@@ -42,8 +164,12 @@ interface SyslinuxLabel {
  * The DEFAULT label of an isolinux.cfg (keywords are case-insensitive in
  * syslinux; `KERNEL` is the older spelling of `LINUX`; `initrd=` inside APPEND
  * is the older spelling of INITRD). Undefined when the file names no kernel.
+ * A DEFAULT that names no label (25.05's combined graphical ISO hides the
+ * base configuration and lists only its specialisations, `boot-gnome`, …)
+ * falls back to the first label with a kernel, as the menu highlights it.
+ * `path` is where the file was read, for `source`.
  */
-export function parseIsolinuxConfig(text: string): BootEntry | undefined {
+export function parseIsolinuxConfig(text: string, path = ISOLINUX_CFG): BootEntry | undefined {
   const labels: SyslinuxLabel[] = [];
   let defaultName: string | undefined;
   let current: SyslinuxLabel | undefined;
@@ -68,7 +194,7 @@ export function parseIsolinuxConfig(text: string): BootEntry | undefined {
   if (!initrd && initrdParam) initrd = initrdParam.slice('initrd='.length).split(',')[0];
   params = params.filter((p) => !p.startsWith('initrd='));
   if (!initrd) return undefined;
-  return { kernel: chosen.kernel, initrd, params, source: `${ISOLINUX_CFG} LABEL ${chosen.name}` };
+  return { kernel: isoPath(chosen.kernel), initrd: isoPath(initrd), params, source: `${path} LABEL ${chosen.name}` };
 }
 
 /**
@@ -76,9 +202,10 @@ export function parseIsolinuxConfig(text: string): BootEntry | undefined {
  * inside a `submenu` are variants: nomodeset, serial console, copytoram;
  * entries without `linux` are firmware setup or reboot). GRUB variables in the
  * kernel line (`${isoboot}`, which is set only when the ISO is loop-mounted
- * from another disk) are dropped: a direct boot has none of them.
+ * from another disk) are dropped: a direct boot has none of them. `path` is
+ * where the file was read, for `source`.
  */
-export function parseGrubConfig(text: string): BootEntry | undefined {
+export function parseGrubConfig(text: string, path = GRUB_CFG): BootEntry | undefined {
   let depth = 0;
   let entry: { title: string; depth: number; linux?: string; initrd?: string } | undefined;
   const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
@@ -100,8 +227,8 @@ export function parseGrubConfig(text: string): BootEntry | undefined {
       depth = Math.max(0, depth - 1);
       if (entry && depth < entry.depth) {
         if (entry.linux && entry.initrd) {
-          const [kernel, ...rest] = splitKernelParams(withoutGrubVariables(entry.linux));
-          return { kernel, initrd: entry.initrd, params: rest, source: `${GRUB_CFG} menuentry '${entry.title}'` };
+          const [kernel, ...rest] = splitKernelParams(withoutGrubVariables(entry.linux.replace(GRUB_DEVICE, '')));
+          return { kernel: isoPath(kernel), initrd: isoPath(entry.initrd), params: rest, source: `${path} menuentry '${entry.title}'` };
         }
         entry = undefined;
       }
@@ -117,11 +244,11 @@ function withoutGrubVariables(text: string): string {
 /**
  * The entry a BIOS boot would take (isolinux.cfg), else the UEFI one
  * (grub.cfg: aarch64 ISOs have only that). Undefined when neither file
- * yields one.
+ * yields one. `paths` (from bootConfigPaths) says where they were read.
  */
-export function bootEntryOf(files: { isolinux?: string; grub?: string }): BootEntry | undefined {
-  return (files.isolinux !== undefined ? parseIsolinuxConfig(files.isolinux) : undefined) ??
-    (files.grub !== undefined ? parseGrubConfig(files.grub) : undefined);
+export function bootEntryOf(files: { isolinux?: string; grub?: string }, paths: BootConfigPaths = {}): BootEntry | undefined {
+  return (files.isolinux !== undefined ? parseIsolinuxConfig(files.isolinux, paths.isolinux) : undefined) ??
+    (files.grub !== undefined ? parseGrubConfig(files.grub, paths.grub) : undefined);
 }
 
 /** The parameter a kernel takes the root file system from, `root=LABEL=nixos-24.05-x86_64`, as NixOS's stage 1 reads it. */

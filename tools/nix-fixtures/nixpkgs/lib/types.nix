@@ -113,7 +113,7 @@ let
       description = "string matching the pattern ${pattern}";
       check = x: b.isString x && b.match pattern x != null;
     };
-    passwdEntry = t: t // { check = x: t.check x && b.match ".*[:\n].*" x == null; };
+    passwdEntry = t: t // { check = x: t.check x && b.match ".*[:\n].*" (toString x) == null; };
     # As NixOS: the same type (name, description, merge) with one more check.
     addCheck = t: extra: t // { check = x: t.check x && extra x; };
     inherit separatedString;

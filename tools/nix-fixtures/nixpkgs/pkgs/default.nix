@@ -175,6 +175,9 @@ let
       };
       nerdfonts = fixturePackage { pname = "nerdfonts"; };
 
+      # Login shells are real programs (the host's), see shells.nix.
+      inherit (import ./shells.nix { inherit lib shellDerivation; }) bash bashInteractive zsh fish shadow;
+
       nixos-generators = self.callPackage ./nixos-generators { };
     };
 in

@@ -6,7 +6,7 @@
 {
   top = [
     # shells, editors, terminal tools
-    "bash" "bashInteractive" "zsh" "fish" "nushell" "dash" "vim" "neovim" "nano" "emacs" "helix"
+    "bash" "bashInteractive" "zsh" "fish" "nushell" "dash" "xonsh" "vim" "neovim" "nano" "emacs" "helix"
     "micro" "kakoune" "tmux" "screen" "zellij" "htop" "btop" "bottom" "glances" "iotop" "ncdu" "tree"
     "fzf" "ripgrep" "fd" "bat" "eza" "lsd" "jq" "yq" "yq-go" "fx" "less" "most" "which" "file"
     "coreutils" "coreutils-full" "findutils" "diffutils" "gnugrep" "gnused" "gawk" "gnutar" "gzip"

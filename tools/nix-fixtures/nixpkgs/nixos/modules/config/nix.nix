@@ -1,4 +1,4 @@
-{ lib, pkgs, ... }:
+{ config, lib, pkgs, ... }:
 let
   inherit (lib) mkOption mkEnableOption types;
   # NixOS's nix.settings type (config/nix.nix): atoms or lists of atoms.
@@ -43,6 +43,9 @@ in
     buildMachines = mkOption { type = types.listOf (types.attrsOf types.anything); default = [ ]; description = "Remote builders."; };
     distributedBuilds = mkEnableOption "distributed builds";
   };
+
+  # As NixOS (nix-daemon.nix): the system has the nix command when Nix is enabled.
+  config.environment.systemPackages = lib.mkIf config.nix.enable [ config.nix.package ];
 
   # As NixOS, after anything the configuration adds.
   config.nix.settings = {

@@ -5,9 +5,14 @@
 # isoImage.contents, and, for x86_64-linux, NixOS's boot entry: /boot/bzImage
 # (a Debian cloud kernel from the host, see hostKernel), /boot/initrd (a
 # busybox initramfs holding the closure, whose stage 2 is the toplevel's
-# init) and /isolinux/isolinux.cfg and /EFI/boot/grub.cfg naming them with
-# NixOS's APPEND line. There is no boot loader binary: boot tests read the
-# entry and start QEMU with -kernel/-initrd/-append.
+# init) and /isolinux/isolinux.cfg (only with isoImage.makeBiosBootable,
+# default on x86) and grub.cfg naming them with NixOS's APPEND line. There is
+# no boot loader binary: boot tests read the entry and start QEMU with
+# -kernel/-initrd/-append.
+#
+# grub.cfg is where this release's iso-image.nix writes it: /EFI/BOOT/grub.cfg
+# from 24.05 (nixpkgs PR #287798 spelled the EFI directory in upper case),
+# /EFI/boot/grub.cfg before.
 #
 # Naming follows the release of this nixpkgs (../../../../.version):
 # - up to 24.11: isoImage.isoName (default "${isoBaseName}.iso"); the
@@ -21,6 +26,7 @@ let
   platform = pkgs.stdenv.hostPlatform;
   release = config.system.nixos.release;
   imageOptions = lib.versionAtLeast lib.trivial.release "25.05";
+  efiBootDir = if lib.versionAtLeast lib.trivial.release "24.05" then "EFI/BOOT" else "EFI/boot";
   edition = lib.optionalString (cfg.edition != "") "-${cfg.edition}";
   isoName = if imageOptions then config.image.fileName else cfg.isoName;
 
@@ -81,7 +87,8 @@ let
       # xorriso stamps files and volume with this instead of the build time.
       SOURCE_DATE_EPOCH = "315532800";
       bootable = if bootable then "1" else "";
-      inherit hostKernel kernelFile initrdFile isolinuxCfg grubCfg;
+      biosBootable = if cfg.makeBiosBootable then "1" else "";
+      inherit hostKernel kernelFile initrdFile isolinuxCfg grubCfg efiBootDir;
       stage1 = ../../system/boot/stage-1-init.sh;
     }
     ''
@@ -107,10 +114,13 @@ let
           echo "nixiso fixture: no kernel at $hostKernel (the stand-in's ISO is bootable and copies a host kernel): run tools/scripts/install-deps.sh, or set NIXISO_FIXTURE_KERNEL to a bzImage" >&2
           exit 1
         }
-        mkdir -p "$root/boot" "$root/isolinux" "$root/EFI/boot"
+        mkdir -p "$root/boot" "$root/$efiBootDir"
         cp "$hostKernel" "$root/boot/$kernelFile"
-        cp "$isolinuxCfg" "$root/isolinux/isolinux.cfg"
-        cp "$grubCfg" "$root/EFI/boot/grub.cfg"
+        if [ -n "$biosBootable" ]; then
+          mkdir -p "$root/isolinux"
+          cp "$isolinuxCfg" "$root/isolinux/isolinux.cfg"
+        fi
+        cp "$grubCfg" "$root/$efiBootDir/grub.cfg"
         # The initramfs: busybox applets, bash, stage 1 as /init, the closure.
         rd=$PWD/initrd-root
         mkdir -p "$rd/bin" "$rd/nix/store" "$rd/dev" "$rd/proc" "$rd/sys" "$rd/run" "$rd/tmp" "$rd/etc"
@@ -164,7 +174,12 @@ in
     compressImage = mkEnableOption "zstd compression of the ISO (recorded only)";
     makeEfiBootable = mkEnableOption "an EFI-bootable image";
     makeUsbBootable = mkEnableOption "an image bootable from USB";
-    makeBiosBootable = mkOption { type = types.bool; default = platform.isx86; description = "BIOS-bootable image."; };
+    makeBiosBootable = mkOption {
+      type = types.bool;
+      # As in NixOS: syslinux is built for x86 only.
+      default = pkgs.stdenv.buildPlatform.isx86 && platform.isx86;
+      description = "Whether the ISO image should be a BIOS-bootable disk (without it there is no /isolinux).";
+    };
     includeSystemBuildDependencies = mkEnableOption "build dependencies in the store";
     contents = mkOption {
       type = types.listOf (types.submodule {
@@ -190,6 +205,9 @@ in
 
   config = lib.mkMerge ([{
     assertions = [{
+      assertion = cfg.makeBiosBootable -> platform.isx86;
+      message = "BIOS boot is only supported on x86-based architectures.";
+    } {
       assertion = builtins.stringLength cfg.volumeID <= 32;
       message = "isoImage.volumeID ${cfg.volumeID} is ${toString (builtins.stringLength cfg.volumeID)} characters. That is ${toString (builtins.stringLength cfg.volumeID - 32)} characters longer than the limit of 32.";
     }];
