@@ -8,7 +8,7 @@
 import { formatDuration } from './progress';
 import type { SerialState } from './serial';
 
-export type BootPhase = 'booting' | 'checks' | 'powering off';
+export type BootPhase = 'booting' | 'settling' | 'checks' | 'powering off';
 
 export function bootStatusLine(state: SerialState, phase: BootPhase, accel: string, width?: number): string {
   const failed = state.failedUnits.length ? `, ${state.failedUnits.length} failed` : '';

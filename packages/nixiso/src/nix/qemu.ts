@@ -141,5 +141,5 @@ export function qemuCommand(req: QemuRequest): Command {
 
 /** The default timeout: a NixOS ISO boots in well under a minute with KVM, and several minutes emulated. */
 export function defaultTimeoutSeconds(accel: Accel): number {
-  return accel === 'kvm' ? 180 : 900;
+  return accel === 'kvm' ? 180 : 600;
 }

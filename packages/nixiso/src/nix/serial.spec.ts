@@ -1,12 +1,16 @@
-import { checkLine, createSerialReader, parseStatusLine, plainSerialLine } from './serial';
-import { checkResult, verdict } from './boot-report';
+import { createSerialReader, parseStatusLine, plainSerialLine, type SerialState } from './serial';
+import { checkResult, verdict, type VerdictInput } from './boot-report';
+
+const judge = (console: SerialState, more: Partial<VerdictInput> = {}) =>
+  verdict({ console, failedUnits: console.failedUnits, hungUnits: [], checks: [], exited: false, timeoutSeconds: 600, ...more });
 
 // Constructed, not recorded: serial console text in the shape a NixOS ISO
 // prints, written from systemd's src/core/job.c (job_done_messages, the
 // "Started %s." / "Failed to start %s." formats, "See 'systemctl status %s'
 // for details."), src/core/show-status.c (the "[" word "] " prefix, the
 // reverse line feed + \r that erases an ephemeral line), util-linux agetty's
-// autologin line and nixos/modules/programs/bash/bash.nix's prompt.
+// autologin line and nixos/modules/programs/bash/bash.nix's prompt; the
+// handshake's marker as the shell prints it (boot-shell.ts).
 const GREEN = '\x1b[0;32m';
 const RED = '\x1b[0;1;31m';
 const NORMAL = '\x1b[0m';
@@ -40,6 +44,10 @@ const BOOT_UP = [
   '\r\n',
   'nixos login: nixos (automatic login)\r\n',
   '\r\n',
+  PROMPT,
+  // What the shell shows for the handshake typed into it: the typed line (base64), then the script's output.
+  'echo ZWNobyAnQEBOSVhJU08tUkVBRFktazN4LXIxQEAnCg== | base64 -d | sh\r\n',
+  '@@NIXISO-READY-k3x-r1@@\r\n',
   PROMPT,
 ];
 
@@ -79,7 +87,7 @@ describe('parseStatusLine', () => {
 });
 
 describe('createSerialReader', () => {
-  it('booting until the autologin shell prompt, then up with the boot time', () => {
+  it('booting until the autologin shell answers the handshake, then up with the boot time', () => {
     const { r, tick } = reader();
     for (const chunk of BOOT_START) r.feed(chunk);
     expect(r.state()).toMatchObject({ state: 'booting', lastLine: '[  OK  ] Started Journal Service.', shellReady: false });
@@ -91,11 +99,42 @@ describe('createSerialReader', () => {
       state: 'up',
       multiUser: true,
       shellReady: true,
+      ready: ['k3x-r1'],
       autologin: { host: 'nixos', user: 'nixos' },
       upAfterMs: 5000,
       lastLine: '[nixos@nixos:~]$',
       failedUnits: [],
     });
+  });
+
+  it('any prompt: zsh, fish or a custom PS1 is not recognised, the handshake is', () => {
+    const { r } = reader();
+    r.feed('nixos login: nixos (automatic login)\r\n\r\nnixos@nixos ~> ');
+    expect(r.state()).toMatchObject({ state: 'booting', shellReady: false, autologin: { user: 'nixos' } });
+    // A systemd rewrite of its start-job line in the same chunk as the marker.
+    r.feed('\r\x1b[K[ \x1b[0;31m*\x1b[0;1;31m*\x1b[0m] A start job is running for Slow (7s / no limit)@@NIXISO-READY-a-r2@@\r\n');
+    expect(r.state()).toMatchObject({ shellReady: true, ready: ['a-r2'], state: 'up' });
+  });
+
+  it('a start job the boot waits for is remembered until a status line replaces it', () => {
+    const { r } = reader();
+    r.feed('\r[ ***  ] A start job is running for slow.service (12s / no limit)');
+    expect(r.state().startJob).toEqual({ unit: 'slow.service', line: '[ ***  ] A start job is running for slow.service (12s / no limit)' });
+    r.feed(`\r${ok('Finished slow.service.')}`);
+    expect(r.state().startJob).toBeUndefined();
+    r.timeOut();
+    r.feed('\r[ ***  ] A start job is running for slow.service (2min 3s / no limit)');
+    expect(judge(r.state()).failure).toMatch(/^the system was not up after 600 s \(option timeoutSeconds\); the console last showed `\[ \*\*\* {2}\] A start job is running for slow\.service \(2min 3s \/ no limit\)`: slow\.service held the boot up/);
+  });
+
+  it('once stopped, what the shutdown prints is not read', () => {
+    const { r } = reader();
+    BOOT_UP.forEach((c) => r.feed(c));
+    r.stop();
+    r.feed(failed('Failed unmounting /nix/store.'));
+    r.feed('reboot: Power down\r\n');
+    expect(r.state()).toMatchObject({ state: 'up', failedUnits: [] });
+    expect(r.state().tail).not.toContain('reboot: Power down');
   });
 
   it('without expectAutologin the system is up at multi-user.target', () => {
@@ -121,12 +160,13 @@ describe('createSerialReader', () => {
       {
         unit: 'home-manager-nixos.service',
         message: 'Failed to start home-manager-nixos.service - Home Manager environment for nixos.',
+        source: 'console',
         logLines: expect.arrayContaining(['hm-activate-nixos: error: collision between /nix/store/…-jq-1.7/bin/jq and …', '[  OK  ] Started Getty on tty1.']),
         atMs: 0,
       },
     ]);
     expect(state.failedUnits[0].logLines.length).toBeLessThanOrEqual(10);
-    const v = verdict(state, [], false, 600);
+    const v = judge(state);
     expect(v.passed).toBe(false);
     expect(v.failure).toMatch(/^the boot failed:\nhome-manager-nixos\.service failed: Failed to start home-manager-nixos\.service - Home Manager/);
     expect(v.failure).toMatch(/journalctl -b -u home-manager-nixos\.service/);
@@ -141,13 +181,37 @@ describe('createSerialReader', () => {
     expect(name.state().failedUnits[0].unit).toBe('home-manager-nixos.service');
   });
 
-  it('a kernel panic or stage 1 giving up is a failure without a unit', () => {
+  it('a kernel panic is one failure, with its cause, however often the kernel repeats it', () => {
     const { r } = reader();
-    r.feed('[    2.1] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\r\n');
-    expect(r.state()).toMatchObject({ state: 'failed', failedUnits: [{ message: expect.stringMatching(/^\[ {4}2\.1\] Kernel panic/) }] });
-    const { r: s1 } = reader();
-    s1.feed("\r\nAn error occurred in stage 1 of the boot process, which must mount the root filesystem on `/mnt-root' and then start stage 2.\r\n");
-    expect(s1.state().state).toBe('failed');
+    r.feed('[    2.1] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\r\n');
+    r.feed('[    2.1] CPU: 0 PID: 1 Comm: init Not tainted 6.1.0-28-cloud-amd64 #1  Debian 6.1.119-1\r\n');
+    r.feed('[    2.2] ---[ end Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100 ]---\r\n');
+    const state = r.state();
+    expect(state).toMatchObject({ state: 'failed', failedUnits: [], fatal: { kind: 'panic', cause: 'Attempted to kill init! exitcode=0x00000100' } });
+    const v = judge(state);
+    expect(v.failure).toMatch(/^the kernel panicked: Attempted to kill init! exitcode=0x00000100\nlast console lines:\n/);
+    expect(v.failure!.match(/Kernel panic - not syncing/g)).toHaveLength(2); // the console lines as they were, the verdict once
+    expect(v.failure!.split('\n')[0].match(/panick/g)).toHaveLength(1);
+  });
+
+  it('stage 1 giving up is fatal at once, with the line that says why', () => {
+    const { r } = reader();
+    [
+      '<<< NixOS Stage 1 >>>\r\n',
+      'stage 2 init script (/mnt-root//nix/store/0000000000000000000000000000000a-nothing/init) not found\r\n',
+      '\r\n',
+      "An error occurred in stage 1 of the boot process, which must mount the\r\n",
+      "root filesystem on `/mnt-root' and then start stage 2.  Press one\r\n",
+    ].forEach((c) => r.feed(c));
+    expect(r.state().fatal).toMatchObject({ kind: 'stage-1', cause: 'stage 2 init script (/mnt-root//nix/store/0000000000000000000000000000000a-nothing/init) not found' });
+    expect(judge(r.state()).failure).toMatch(/^stage 1 of the boot failed: stage 2 init script \(\/mnt-root\/\/nix\/store\/\S+\/init\) not found\n/);
+  });
+
+  it("a failed activation snippet, in NixOS's words, fails the boot", () => {
+    const { r } = reader();
+    [...BOOT_START.slice(0, 6), "Activation script snippet 'seedMotd' failed (1)\r\n", ...BOOT_UP].forEach((c) => r.feed(c));
+    expect(r.state()).toMatchObject({ state: 'failed', activationFailures: [{ snippet: 'seedMotd', status: 1 }] });
+    expect(judge(r.state()).failure).toBe("the boot failed:\nNixOS's activation script: snippet 'seedMotd' failed (exit 1); the boot went on without what it sets up (journalctl -b -t stage-2-init)");
   });
 
   it('timed out with the last 30 lines', () => {
@@ -158,19 +222,16 @@ describe('createSerialReader', () => {
     expect(state.state).toBe('timed-out');
     expect(state.tail).toHaveLength(30);
     expect(state.tail[29]).toBe('line 39');
-    expect(verdict(state, [], false, 600).failure).toMatch(/^the system was not up after 600 s \(option timeoutSeconds\); multi-user\.target was never reached\nlast console lines:\n {4}line 10/);
+    expect(judge(state).failure).toMatch(/^the system was not up after 600 s \(option timeoutSeconds\); multi-user\.target was never reached and no autologin was seen\nlast console lines:\n {4}line 10/);
   });
 });
 
 describe('checks read back between markers', () => {
-  it('the typed line never contains the markers; the output between them and $? are read back', () => {
-    const line = checkLine('git --version', 'k3x-1');
-    expect(line).toBe(`echo '@@NIXISO''-BEGIN-k3x-1@@'; { git --version; } </dev/null 2>&1; echo "@@NIXISO""-END-k3x-1:$?@@"`);
+  it("the output between a script's markers and its exit status are read back", () => {
     const { r } = reader();
     BOOT_UP.forEach((c) => r.feed(c));
-    // The shell echoes the typed line, then prints the command's output.
-    r.feed(`${line}\r\n@@NIXISO-BEGIN-k3x-1@@\r\ngit version 2.45.2\r\n@@NIXISO-END-k3x-1:0@@\r\n${PROMPT}`);
-    r.feed(`${checkLine('printf x; false', 'k3x-2')}\r\n@@NIXISO-BEGIN-k3x-2@@\r\nx@@NIXISO-END-k3x-2:1@@\r\n${PROMPT}`);
+    r.feed(`echo ZWNobyAn... | base64 -d | sh\r\n@@NIXISO-BEGIN-k3x-1@@\r\ngit version 2.45.2\r\n@@NIXISO-END-k3x-1:0@@\r\n${PROMPT}`);
+    r.feed(`echo ZWNobyAn... | base64 -d | sh\r\n@@NIXISO-BEGIN-k3x-2@@\r\nx@@NIXISO-END-k3x-2:1@@\r\n${PROMPT}`);
     const [git, printf] = r.state().checks;
     expect(git).toEqual({ id: 'k3x-1', output: ['git version 2.45.2'], exitStatus: 0 });
     expect(printf).toEqual({ id: 'k3x-2', output: ['x'], exitStatus: 1 });
@@ -183,9 +244,9 @@ describe('checks read back between markers', () => {
   it('a missing program fails naming the check’s command', () => {
     const { r } = reader();
     BOOT_UP.forEach((c) => r.feed(c));
-    r.feed('@@NIXISO-BEGIN-a-1@@\r\nbash: line 1: nonexistent-tool: command not found\r\n@@NIXISO-END-a-1:127@@\r\n');
+    r.feed('@@NIXISO-BEGIN-a-1@@\r\nsh: line 3: nonexistent-tool: command not found\r\n@@NIXISO-END-a-1:127@@\r\n');
     const result = checkResult({ run: 'nonexistent-tool --help' }, r.state().checks[0]);
-    const v = verdict(r.state(), [result], false, 600);
-    expect(v.failure).toBe('check `nonexistent-tool --help` failed: it exited with status 127; its output:\n    bash: line 1: nonexistent-tool: command not found');
+    const v = judge(r.state(), { checks: [result] });
+    expect(v.failure).toBe('check `nonexistent-tool --help` failed: it exited with status 127; its output:\n    sh: line 3: nonexistent-tool: command not found');
   });
 });

@@ -20,25 +20,45 @@
  *   carriage returns are removed first.
  * - `Reached target Multi-User System.` / `multi-user.target`: the system is up.
  * - agetty's autologin (util-linux; NixOS installer: services.getty.autologinUser
- *   = "nixos"): `<host> login: nixos (automatic login)`.
- * - NixOS's bash prompt (nixos/modules/programs/bash/bash.nix promptInit:
- *   `\n\[\033[$PROMPT_COLOR\][\[\e]0;\u@\h: \w\a\]\u@\h:\w]\$\[\033[0m\] `),
- *   rendered `[nixos@nixos:~]$ ` with no newline after it: the shell is ready.
- * - Kernel panics and NixOS's stage 1 giving up (`An error occurred in stage 1
- *   of the boot process`): failures with no unit.
- * - The begin/end markers that boot-test's checks echo (checkLine below).
+ *   = "nixos"): `<host> login: nixos (automatic login)`: the shell is coming;
+ *   boot-test then drives it with the markers of boot-shell.ts, whatever its
+ *   prompt looks like.
+ * - `A start job is running for <unit> (12s / no limit)`: what the boot waits for.
+ * - NixOS's activation: `Activation script snippet '<name>' failed (<status>)`.
+ * - Kernel panics (`Kernel panic - not syncing: <cause>`, once: the `---[ end
+ *   Kernel panic` line repeats it) and NixOS's stage 1 giving up (`An error
+ *   occurred in stage 1 of the boot process`, after the line that says why):
+ *   fatal, nothing more will come.
+ * - The markers boot-shell.ts's scripts print (READY, BEGIN, END).
+ *
+ * Once boot-test has its verdict it stops the reader: what a shutdown prints
+ * (`[FAILED] Failed unmounting /nix/store.` on live images) is not the boot's.
  */
+import { activationFailureOf } from './boot-shell';
 
 export type BootState = 'booting' | 'up' | 'failed' | 'timed-out';
 
 export interface FailedUnit {
-  /** The unit's name when the console said it (`home-manager-nixos.service`). */
+  /** The unit's name when the console or systemd said it (`home-manager-nixos.service`). */
   unit?: string;
-  /** What systemd printed after the status word: `Failed to start Home Manager environment for nixos.` */
+  /** What systemd printed after the status word (`Failed to start Home Manager environment for nixos.`), or what `systemctl --failed` says. */
   message: string;
   /** Console lines logged after it (at most FAILED_UNIT_LOG_LINES). */
   logLines: string[];
   /** Milliseconds since the boot started. */
+  atMs: number;
+  /** Where the failure was seen: the console's status line, or systemd asked in the booted system. */
+  source?: 'console' | 'systemd';
+  /** `journalctl -b -u <unit>` from the booted system, when it was asked. */
+  journal?: string[];
+}
+
+/** The kernel or stage 1 gave up: nothing more will come. */
+export interface FatalFailure {
+  kind: 'panic' | 'stage-1';
+  /** `Attempted to kill init! exitcode=0x00000100`; for stage 1 the line before its message (`stage 2 init script (…) not found`). */
+  cause: string;
+  line: string;
   atMs: number;
 }
 
@@ -50,13 +70,20 @@ export interface CheckOutput {
 
 export interface SerialState {
   state: BootState;
-  /** The shell prompt was seen: commands can be typed. */
+  /** A handshake marker came back: the shell runs what is typed. */
   shellReady: boolean;
+  /** The handshake ids that came back. */
+  ready: string[];
   multiUser: boolean;
   /** `<host> login: <user> (automatic login)` was seen. */
   autologin?: { host: string; user: string };
   failedUnits: FailedUnit[];
-  /** Milliseconds from the start until the system was up (autologin shell, or multi-user without autologin). */
+  fatal?: FatalFailure;
+  /** `Activation script snippet '<name>' failed (<status>)` lines. */
+  activationFailures: { snippet: string; status: number; line: string }[];
+  /** The last `A start job is running for <unit> (…)` the console showed, while no later status line replaced it. */
+  startJob?: { unit: string; line: string };
+  /** Milliseconds from the start until the system was up (the shell answered, or multi-user without autologin). */
   upAfterMs?: number;
   elapsedMs: number;
   /** The last non-empty line (or the prompt being shown), for progress. */
@@ -92,24 +119,26 @@ const STATUS_LINE = /^\[\s*(OK|FAILED|DEPEND|TIME|INFO|ASSERT|UNSUPP|ONCE)\s*\]\
 const UNIT_NAME = /^[A-Za-z0-9:_.\\@-]+\.(?:service|socket|target|device|mount|automount|swap|timer|path|slice|scope)$/;
 const SEE_STATUS = /^See 'systemctl status "?([^"']+)"?' for details\.$/;
 const AUTOLOGIN = /^(\S+) login: (\S+) \(automatic login\)$/;
-const SHELL_PROMPT = /^\[([^@\s\]]+)@([^:\s\]]+):([^\]]*)\][$#] ?$/;
 const MULTI_USER = /^Reached target (?:Multi-User System|multi-user\.target(?: - .*)?)\.$/;
-const FATAL = /Kernel panic - not syncing|An error occurred in stage 1 of the boot process/;
-const MARKER = /@@NIXISO-(BEGIN|END)-([A-Za-z0-9-]+?)(?::(\d+))?@@/;
+const PANIC = /Kernel panic - not syncing: ?(.*)$/;
+const PANIC_END = /---\[ end Kernel panic/;
+const STAGE_1_FAILED = /An error occurred in stage 1 of the boot process/;
+const START_JOB = /A (?:start|stop) job is running for (.+?) \((?:\d+min )?\d+s \/ [^)]*\)/;
+const MARKER = /@@NIXISO-(BEGIN|END|READY)-([A-Za-z0-9-]+?)(?::(\d+))?@@/;
 
 /** What a status line says: `Failed to start X - Y.` → the unit X when it is a unit name. */
 export function parseStatusLine(line: string): { word: string; text: string; unit?: string } | undefined {
   const m = STATUS_LINE.exec(line);
   if (!m) return undefined;
   const text = m[2];
-  const subject = /^(?:Failed to (?:start|stop|mount|unmount|listen on|activate swap|deactivate swap)|Timed out (?:starting|waiting for device)|Dependency failed for|Started|Reached target|Stopped|Mounted|Listening on)\s+(.+?)\.?$/.exec(text)?.[1];
+  const subject = /^(?:Failed to (?:start|stop|mount|unmount|listen on|activate swap|deactivate swap)|Timed out (?:starting|waiting for device)|Dependency failed for|Started|Finished|Reached target|Stopped|Mounted|Listening on)\s+(.+?)\.?$/.exec(text)?.[1];
   const first = subject?.split(' - ')[0];
   return { word: m[1], text, ...(first && UNIT_NAME.test(first) ? { unit: first } : {}) };
 }
 
 export interface SerialReaderOptions {
   now: () => number;
-  /** The system counts as up at its autologin shell (default), else at multi-user.target. */
+  /** The system counts as up once its shell answers the handshake (default), else at multi-user.target. */
   expectAutologin: boolean;
 }
 
@@ -118,19 +147,25 @@ export interface SerialReader {
   feed(chunk: string): void;
   /** The deadline passed: the state becomes timed-out unless the boot already failed or came up. */
   timeOut(): void;
+  /** The verdict is in: what the console prints from now on (the shutdown) is not read. */
+  stop(): void;
   state(): SerialState;
 }
 
 export function createSerialReader(options: SerialReaderOptions): SerialReader {
   const started = options.now();
   let pending = '';
-  let shellReady = false;
+  let stopped = false;
   let multiUser = false;
   let autologin: SerialState['autologin'];
   let upAfterMs: number | undefined;
   let timedOut = false;
   let lastLine = '';
+  let fatal: FatalFailure | undefined;
+  let startJob: SerialState['startJob'];
+  const ready: string[] = [];
   const failedUnits: FailedUnit[] = [];
+  const activationFailures: SerialState['activationFailures'] = [];
   const tail: string[] = [];
   const checks: CheckOutput[] = [];
   let collecting: { id: string; output: string[] } | undefined;
@@ -144,11 +179,12 @@ export function createSerialReader(options: SerialReaderOptions): SerialReader {
     const m = MARKER.exec(line);
     if (!m) return false;
     const [, kind, id, status] = m;
-    if (kind === 'BEGIN') {
+    if (kind === 'READY') {
+      if (!ready.includes(id)) ready.push(id);
+      if (options.expectAutologin) markUp();
+    } else if (kind === 'BEGIN') {
       collecting = { id, output: [] };
-      return true;
-    }
-    if (collecting?.id === id) {
+    } else if (collecting?.id === id) {
       const before = line.slice(0, m.index);
       if (before) collecting.output.push(before);
       checks.push({ id, output: collecting.output, exitStatus: Number(status ?? 255) });
@@ -156,6 +192,9 @@ export function createSerialReader(options: SerialReaderOptions): SerialReader {
     }
     return true;
   };
+
+  /** The last console line with text before the current one: what stage 1 said went wrong. */
+  const lineBefore = (): string => [...tail].reverse().slice(1).find((l) => l.trim() && !STAGE_1_FAILED.test(l))?.trim() ?? '';
 
   const complete = (line: string) => {
     if (line.trim()) lastLine = line;
@@ -166,6 +205,11 @@ export function createSerialReader(options: SerialReaderOptions): SerialReader {
       if (collecting.output.length < MAX_CHECK_OUTPUT_LINES) collecting.output.push(line);
       return;
     }
+    const job = START_JOB.exec(line);
+    if (job) {
+      startJob = { unit: job[1], line: line.trim() };
+      return;
+    }
     const last = failedUnits[failedUnits.length - 1];
     const see = SEE_STATUS.exec(line);
     if (see && last) {
@@ -173,12 +217,23 @@ export function createSerialReader(options: SerialReaderOptions): SerialReader {
       return;
     }
     const status = parseStatusLine(line);
+    if (status) startJob = undefined;
     if (status && (status.word === 'FAILED' || status.word === 'TIME')) {
-      failedUnits.push({ ...(status.unit ? { unit: status.unit } : {}), message: status.text, logLines: [], atMs: elapsed() });
+      failedUnits.push({ ...(status.unit ? { unit: status.unit } : {}), message: status.text, logLines: [], atMs: elapsed(), source: 'console' });
       return;
     }
-    if (FATAL.test(line)) {
-      failedUnits.push({ message: line.trim(), logLines: [], atMs: elapsed() });
+    const panic = PANIC.exec(line);
+    if (panic || STAGE_1_FAILED.test(line)) {
+      if (!fatal && !PANIC_END.test(line)) {
+        fatal = panic
+          ? { kind: 'panic', cause: panic[1].trim(), line: line.trim(), atMs: elapsed() }
+          : { kind: 'stage-1', cause: lineBefore(), line: line.trim(), atMs: elapsed() };
+      }
+      return;
+    }
+    const activation = activationFailureOf(line);
+    if (activation) {
+      activationFailures.push(activation);
       return;
     }
     if (last && last.logLines.length < FAILED_UNIT_LOG_LINES && line.trim()) last.logLines.push(line);
@@ -189,37 +244,40 @@ export function createSerialReader(options: SerialReaderOptions): SerialReader {
     }
     const login = AUTOLOGIN.exec(line.trim());
     if (login) autologin = { host: login[1], user: login[2] };
-    if (SHELL_PROMPT.test(line.trim())) prompt();
-  };
-
-  const prompt = () => {
-    shellReady = true;
-    if (options.expectAutologin) markUp();
   };
 
   return {
     feed(chunk) {
+      if (stopped) return;
       pending += chunk;
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const raw of lines) complete(plainSerialLine(raw));
-      // The prompt ends in a space and no newline: look at what is shown so far.
+      // What is shown so far of a line without its newline: a prompt, a rewritten `A start job is running` line.
       const partial = plainSerialLine(pending);
       if (partial.trim()) lastLine = partial;
-      if (!collecting && SHELL_PROMPT.test(partial.trim())) prompt();
+      const job = START_JOB.exec(partial);
+      if (job && !collecting) startJob = { unit: job[1], line: partial.trim() };
     },
     timeOut() {
       timedOut = true;
     },
+    stop() {
+      stopped = true;
+    },
     state() {
       const up = upAfterMs !== undefined;
-      const state: BootState = failedUnits.length ? 'failed' : up ? 'up' : timedOut ? 'timed-out' : 'booting';
+      const state: BootState = failedUnits.length || fatal || activationFailures.length ? 'failed' : up ? 'up' : timedOut ? 'timed-out' : 'booting';
       return {
         state,
-        shellReady,
+        shellReady: ready.length > 0,
+        ready: [...ready],
         multiUser,
         ...(autologin ? { autologin } : {}),
         failedUnits: failedUnits.map((f) => ({ ...f, logLines: [...f.logLines] })),
+        ...(fatal ? { fatal: { ...fatal } } : {}),
+        activationFailures: activationFailures.map((a) => ({ ...a })),
+        ...(startJob ? { startJob: { ...startJob } } : {}),
         ...(up ? { upAfterMs } : {}),
         elapsedMs: elapsed(),
         lastLine,
@@ -229,17 +287,3 @@ export function createSerialReader(options: SerialReaderOptions): SerialReader {
     },
   };
 }
-
-/**
- * The line typed into the shell for a check. The markers are split by an
- * empty string (`@@NIXISO""-BEGIN-…`) so that the shell's echo of the typed
- * line never contains them; only the commands' output does. stdin is
- * /dev/null (a command reading it would swallow what is typed next), stderr
- * goes with stdout, and `$?` is the command's exit status.
- */
-export function checkLine(run: string, id: string): string {
-  return `echo '@@NIXISO''-BEGIN-${id}@@'; { ${run.trim().replace(/;+$/, '')}; } </dev/null 2>&1; echo "@@NIXISO""-END-${id}:$?@@"`;
-}
-
-/** Typed last: root may power off, the installer's nixos user through passwordless sudo. */
-export const POWEROFF_LINE = 'sudo -n poweroff 2>/dev/null || poweroff';

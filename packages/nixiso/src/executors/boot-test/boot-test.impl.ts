@@ -4,25 +4,35 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { archOfSystem, type BootEntry, bootEntryOf, GRUB_CFG, ISOLINUX_CFG, type KernelArch, kernelArchOf } from '../../nix/boot-config';
+import { archOfSystem, BOOT_CONFIG_PLACES, bootConfigPaths, type BootEntry, bootEntryOf, type KernelArch, kernelArchOf, parseXorrisoFind, xorrisoListArgs } from '../../nix/boot-config';
 import { createBootReporter, type BootPhase } from '../../nix/boot-progress';
-import { BOOT_REPORT_FILE, type BootCheck, type BootReport, bootReportJson, checkResult, expectProblem, verdict } from '../../nix/boot-report';
+import { BOOT_REPORT_FILE, type BootCheck, type BootReport, bootReportJson, checkResult, expectProblem, type HungUnit, NOT_RUN, verdict } from '../../nix/boot-report';
+import { checkScript, handshakeScript, hungUnits, journalScript, parseJournals, parseSettle, POWEROFF_SCRIPT, settleScript, shellLine, type SystemdAnswer, typedLine } from '../../nix/boot-shell';
 import { commandLine } from '../../nix/command';
 import { nodeSystem } from '../../nix/platforms';
 import { type AccelOption, chooseAccel, type KvmFacts, DEFAULT_MEMORY_MIB, DEFAULT_SMP, defaultTimeoutSeconds, qemuBinaryFor, qemuCommand } from '../../nix/qemu';
 import { capture, findExecutable, startInteractive } from '../../nix/run';
-import { checkLine, createSerialReader, POWEROFF_LINE, type SerialState } from '../../nix/serial';
+import { type CheckOutput, createSerialReader, type FailedUnit, type SerialState } from '../../nix/serial';
 import { ensureImage } from '../../built-image/restore';
 import { imageOutputDir, readBuiltImage } from '../image-output';
 import { kvmOf, probeKvm } from '../doctor/facts';
 import { executorResult, NixisoError } from '../executor-result';
+import { mergeBootTestOptions, readBootTestOptionsFile } from './options-file';
 import type { BootTestExecutorSchema } from './schema';
 
 const DEFAULT_CHECK_TIMEOUT_S = 120;
-/** After a failed unit: how long more console lines are collected for the report. */
-const FAILURE_GRACE_MS = 10_000;
-/** After `poweroff` is typed: how long QEMU may take to exit before it is stopped. */
-const POWEROFF_GRACE_MS = 30_000;
+/** After a unit failed on the console: how long the autologin may take to come before the console is all there is. */
+const FAILURE_GRACE_MS = 30_000;
+/** Between handshakes typed into a shell that has not answered yet. */
+const HANDSHAKE_RETRY_MS = 2_000;
+/** What a query to systemd may take beyond its own wait (typing it, starting the commands under emulation). */
+const QUERY_GRACE_S = 30;
+/** The shortest wait for the boot to settle, however little of timeoutSeconds is left. */
+const MIN_SETTLE_S = 5;
+/** Journal lines fetched per failed or hung unit. */
+const JOURNAL_LINES = 30;
+/** After the poweroff is typed: how long the shutdown may take before QEMU is stopped (not the image's failure). */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 export default async function bootTestExecutor(options: BootTestExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
   return executorResult(async () => {
@@ -38,7 +48,10 @@ function normalize(options: BootTestExecutorSchema) {
   const accel = options.accel ?? 'auto';
   if (!['auto', 'kvm', 'tcg'].includes(accel)) throw new NixisoError(`option "accel": "${accel}" is not one of auto, kvm, tcg`);
   const checks = (options.checks ?? []).map((check, i) => {
-    if (!check || typeof check.run !== 'string' || !check.run.trim()) throw new NixisoError(`option "checks"[${i}] has no "run" command`);
+    if (!check || typeof check !== 'object') throw new NixisoError(`option "checks"[${i}]: ${JSON.stringify(check)} is not an object; a check is { "run": "<command>", "expect": "<regular expression>", "timeoutSeconds": <n> }`);
+    if (typeof check.run !== 'string' || !check.run.trim()) throw new NixisoError(`option "checks"[${i}] has no "run" command`);
+    const typed = typedLine(checkScript(check.run, 'x'));
+    if ('error' in typed) throw new NixisoError(`option "checks"[${i}] (\`${check.run.slice(0, 60)}…\`) is too long: ${typed.error}`);
     if (check.expect !== undefined) {
       const problem = expectProblem(check.expect);
       if (problem) throw new NixisoError(`option "checks"[${i}] (\`${check.run}\`): "expect" is not a regular expression: ${problem}`);
@@ -73,18 +86,24 @@ async function extract(iso: string, files: [inner: string, outside: string][], c
 }
 
 async function readBootEntry(iso: string, dir: string): Promise<BootEntry> {
+  // The ISO's file names as xorriso sees them, so that an entry is found however its release spelled the path.
+  const listed = await capture({ command: 'xorriso', args: xorrisoListArgs(iso) }, dir);
+  const paths = bootConfigPaths(parseXorrisoFind(listed.stdout));
   const configs: { isolinux?: string; grub?: string } = {};
-  for (const [key, inner] of [['isolinux', ISOLINUX_CFG], ['grub', GRUB_CFG]] as const) {
-    const out = join(dir, basename(inner));
+  for (const key of ['isolinux', 'grub'] as const) {
+    const inner = paths[key];
+    if (!inner) continue;
+    const out = join(dir, `${key}.cfg`);
     if ((await extract(iso, [[inner, out]], dir)).ok) configs[key] = readFileSync(out, 'utf8');
-    if (key === 'isolinux' && configs.isolinux !== undefined && bootEntryOf(configs)) break;
+    if (key === 'isolinux' && configs.isolinux !== undefined && bootEntryOf(configs, paths)) break;
   }
-  const entry = bootEntryOf(configs);
+  const entry = bootEntryOf(configs, paths);
   if (entry) return entry;
+  const places = [...new Set(BOOT_CONFIG_PLACES.map((p) => p.path))].join(', ');
   const found = Object.keys(configs).length
-    ? `neither ${ISOLINUX_CFG} nor ${GRUB_CFG} in it has a boot entry with a kernel and an initrd`
-    : `it has neither ${ISOLINUX_CFG} nor ${GRUB_CFG}`;
-  throw new NixisoError(`cannot boot ${iso}: ${found} (NixOS's iso-image.nix writes both; is this a NixOS ISO?)`);
+    ? `none of ${Object.keys(configs).map((k) => paths[k as 'isolinux' | 'grub']).join(' and ')} has a boot entry with a kernel and an initrd`
+    : `it has none of ${places}` + (listed.exitCode === 0 ? '' : ` (xorriso: ${listed.stderr.trim().split('\n').pop()})`);
+  throw new NixisoError(`cannot boot ${iso}: ${found} (NixOS's iso-image.nix writes them; is this a NixOS ISO?)`);
 }
 
 function kernelArch(path: string, entry: BootEntry): KernelArch {
@@ -109,9 +128,12 @@ function writeReport(path: string, report: BootReport): void {
 
 export async function bootTest(options: BootTestExecutorSchema, context: ExecutorContext): Promise<BootReport> {
   const started = Date.now();
-  const opts = normalize(options);
   const project = context.projectName;
   if (!project) throw new NixisoError('the boot-test executor must run as a project target');
+  // boot-test.json beside project.json: options that are not part of the build's cache key.
+  const fromFile = readBootTestOptionsFile(resolve(context.root, context.projectsConfigurations.projects[project].root));
+  options = mergeBootTestOptions(fromFile?.options, options);
+  const opts = normalize(options);
   const distDir = imageOutputDir(options.outputPath, context.root, context.projectsConfigurations.projects[project].root);
   const reportPath = join(distDir, BOOT_REPORT_FILE);
   // A stale report must never describe this run, whatever happens next.
@@ -159,19 +181,37 @@ export async function bootTest(options: BootTestExecutorSchema, context: Executo
     logger.info(`> ${commandLine(cmd)}`);
 
     const run = await runBoot(cmd, opts, choice.accel, timeoutSeconds, context.root);
-    const checks = opts.checks.map((check, i) => checkResult(check, run.state.checks.find((c) => c.id === `${run.nonce}-${i + 1}`)));
+    const checks = opts.checks.map((check, i) => {
+      if (run.checkOutputs[i] || i < run.checkOutputs.length) return checkResult(check, run.checkOutputs[i], `it did not finish within ${check.timeoutSeconds} s (its timeoutSeconds)`);
+      return checkResult(check, undefined, NOT_RUN);
+    });
     const result = run.interruptedBy
       ? { passed: false, failure: `interrupted by ${run.interruptedBy}; QEMU was stopped` }
-      : verdict(run.state, run.state.failedUnits.length || run.state.upAfterMs === undefined ? [] : checks, run.exitedEarly, timeoutSeconds);
+      : verdict({
+          console: run.state,
+          ...(run.systemd ? { systemd: run.systemd } : {}),
+          failedUnits: run.failedUnits,
+          hungUnits: run.hungUnits,
+          checks,
+          exited: run.exitedEarly,
+          askedSystemd: opts.expectAutologin,
+          timeoutSeconds,
+          ...(run.checkTimedOut ? { checkTimedOut: { command: opts.checks[run.checkTimedOut.index].run, seconds: run.checkTimedOut.seconds } } : {}),
+        });
     const report: BootReport = {
       project: manifest.project,
       result: result.passed ? 'passed' : 'failed',
-      state: run.exitedEarly && run.state.state === 'booting' ? 'exited' : run.state.state,
+      state: run.exitedEarly && run.state.state === 'booting' ? 'exited' : run.failedUnits.length || run.hungUnits.length ? 'failed' : run.state.state,
       ...(result.failure ? { failure: result.failure } : {}),
-      failedUnits: run.state.failedUnits,
+      failedUnits: run.failedUnits,
+      hungUnits: run.hungUnits,
+      activationFailures: run.state.activationFailures.length ? run.state.activationFailures : (run.systemd?.activation ?? []),
+      ...(run.state.fatal ? { fatal: run.state.fatal } : {}),
+      ...(run.systemd ? { systemd: { state: run.systemd.state, settled: run.systemd.settled, waitedSeconds: run.systemd.waitedSeconds, notes: run.systemd.notes } } : {}),
       checks,
       ...(run.state.upAfterMs !== undefined ? { bootTimeMs: run.state.upAfterMs } : {}),
       durationMs: Date.now() - started,
+      shutdown: run.shutdown,
       qemuCommand: commandLine(cmd),
       accel: choice.accel,
       accelReason: choice.reason,
@@ -192,22 +232,31 @@ export async function bootTest(options: BootTestExecutorSchema, context: Executo
 
 interface BootRun {
   state: SerialState;
-  nonce: string;
+  systemd?: SystemdAnswer;
+  failedUnits: FailedUnit[];
+  hungUnits: HungUnit[];
+  /** Each check's output, in order; undefined for one that did not finish or never ran. */
+  checkOutputs: (CheckOutput | undefined)[];
+  /** The check that outlived its timeoutSeconds. */
+  checkTimedOut?: { index: number; seconds: number };
   /** QEMU exited on its own before we were done (a panic with -no-reboot, a bad argument). */
   exitedEarly: boolean;
+  shutdown: BootReport['shutdown'];
   interruptedBy?: NodeJS.Signals;
 }
 
 /**
- * QEMU from start to exit: console lines into the reader, progress out, and
- * once the system is up each check typed and awaited, then poweroff.
+ * QEMU from start to exit: console lines into the reader and progress out
+ * until the autologin; then the shell is driven with the handshake, systemd is
+ * asked whether the boot settled and what failed, each check runs, systemd is
+ * asked once more; then the reader stops (the shutdown's lines are not the
+ * boot's) and the system is powered off, or stopped after a grace.
  */
 async function runBoot(cmd: ReturnType<typeof qemuCommand>, opts: ReturnType<typeof normalize>, accel: string, timeoutSeconds: number, cwd: string): Promise<BootRun> {
   const reader = createSerialReader({ now: Date.now, expectAutologin: opts.expectAutologin });
   const reporter = createBootReporter({ write: (t) => process.stderr.write(t), tty: !!process.stderr.isTTY, columns: process.stderr.columns, now: Date.now });
   const nonce = randomBytes(4).toString('hex');
   let phase: BootPhase = 'booting';
-  let checksTyped = 0;
   let pendingLine = '';
   let wake: () => void = () => undefined;
   const changed = () => wake();
@@ -246,47 +295,122 @@ async function runBoot(cmd: ReturnType<typeof qemuCommand>, opts: ReturnType<typ
       if (exited || Date.now() >= deadline) return done();
       await new Promise<void>((r) => {
         wake = r;
-        setTimeout(r, 1000).unref();
+        setTimeout(r, Math.max(1, Math.min(1000, deadline - Date.now()))).unref();
       });
     }
     return true;
   };
+  const state = () => reader.state();
+  /**
+   * A line into the shell, after Ctrl-U: bash's and zsh's line editors, fish's and
+   * a plain terminal all drop what is on the line then (fish keeps a line it
+   * refused, which would prefix the next one).
+   */
+  const type = (line: string) => qemu.write(`\u0015${line}\n`);
+  let sequence = 0;
+  /** Types a script into the shell; its output once its end marker came back, else undefined at the deadline. */
+  const runScript = async (script: (id: string) => string, deadline: number): Promise<CheckOutput | undefined> => {
+    const id = `${nonce}-${++sequence}`;
+    type(shellLine(script(id)));
+    const find = () => state().checks.find((c) => c.id === id);
+    await waitFor(() => !!find() || !!state().fatal, deadline);
+    return find();
+  };
+  const result: Omit<BootRun, 'state' | 'exitedEarly' | 'shutdown'> = { failedUnits: [], hungUnits: [], checkOutputs: [] };
+  let scriptRunning = false;
 
   try {
     const bootDeadline = Date.now() + timeoutSeconds * 1000;
-    const up = () => reader.state().upAfterMs !== undefined;
-    const failed = () => reader.state().failedUnits.length > 0;
-    await waitFor(() => up() || failed(), bootDeadline);
-    if (failed()) {
-      // The lines systemd logs after the failure, up to the shell prompt if it still comes.
-      await waitFor(() => reader.state().shellReady, Math.min(bootDeadline, Date.now() + FAILURE_GRACE_MS));
-    } else if (!up() && !exited) {
-      reader.timeOut();
-    } else if (up()) {
-      phase = 'checks';
-      for (const [i, check] of opts.checks.entries()) {
-        const id = `${nonce}-${i + 1}`;
-        // The shell echoes what is typed; the check's own output is between its markers.
-        qemu.write(`${checkLine(check.run, id)}\n`);
-        checksTyped++;
-        const finished = await waitFor(() => reader.state().checks.some((c) => c.id === id), Date.now() + check.timeoutSeconds * 1000);
-        if (!finished || reader.state().checks.find((c) => c.id === id)?.exitStatus !== 0 || failed()) break;
+    // Until the autologin (or multi-user.target without one); a failure on the console
+    // stops the wait when no shell follows it within the grace (its journal is asked for then).
+    const reachable = () => (opts.expectAutologin ? !!state().autologin : state().multiUser);
+    const givenUp = () => {
+      const failedAt = state().failedUnits[0]?.atMs;
+      return failedAt !== undefined && state().elapsedMs - failedAt > FAILURE_GRACE_MS;
+    };
+    await waitFor(() => !!state().fatal || reachable() || givenUp(), bootDeadline);
+    if (opts.expectAutologin && state().autologin && !state().fatal) {
+      // The shell may not read yet (getty hands over to login, login to the shell): typed again until it answers.
+      for (let attempt = 1; !state().shellReady && !state().fatal && !exited && Date.now() < bootDeadline; attempt++) {
+        type(shellLine(handshakeScript(`${nonce}-r${attempt}`)));
+        await waitFor(() => state().shellReady || !!state().fatal, Math.min(bootDeadline, Date.now() + HANDSHAKE_RETRY_MS));
       }
     }
+    if (state().upAfterMs === undefined && !state().fatal && !exited && Date.now() >= bootDeadline) reader.timeOut();
+
+    if (state().shellReady && !state().fatal) {
+      phase = 'settling';
+      const ask = async (waitSeconds: number): Promise<boolean> => {
+        scriptRunning = true;
+        const out = await runScript((id) => settleScript(id, waitSeconds), Date.now() + (waitSeconds + QUERY_GRACE_S) * 1000);
+        if (!out) return false;
+        scriptRunning = false;
+        const answer = parseSettle(out.output, waitSeconds);
+        const hung = hungUnits(answer);
+        const units = [...new Set([...answer.failed.map((f) => f.unit), ...hung.map((h) => h.unit)])];
+        scriptRunning = units.length > 0;
+        const journals = units.length ? await runScript((id) => journalScript(id, units, JOURNAL_LINES), Date.now() + QUERY_GRACE_S * 1000) : undefined;
+        if (journals) scriptRunning = false;
+        const journal = parseJournals(journals?.output ?? []);
+        const consoleFailed = state().failedUnits;
+        for (const f of consoleFailed) {
+          if (f.unit && !answer.failed.some((a) => a.unit === f.unit)) answer.notes.push(`the console showed ${f.unit} failing (${f.message}); systemctl --failed does not list it now`);
+        }
+        result.systemd = answer;
+        result.failedUnits = answer.failed.map((f) => ({
+          unit: f.unit,
+          message: f.description || f.unit,
+          logLines: consoleFailed.find((c) => c.unit === f.unit)?.logLines ?? [],
+          atMs: state().elapsedMs,
+          source: 'systemd' as const,
+          journal: journal.get(f.unit) ?? [],
+        }));
+        result.hungUnits = hung.map((h) => ({ unit: h.unit, job: `${h.type} ${h.state}`, journal: journal.get(h.unit) ?? [] }));
+        return true;
+      };
+      const waitSeconds = Math.max(MIN_SETTLE_S, Math.round((bootDeadline - Date.now()) / 1000));
+      const answered = await ask(waitSeconds);
+      const healthy = () => answered && !result.failedUnits.length && !result.hungUnits.length && !result.systemd?.activation.length && !state().activationFailures.length;
+      if (!answered) result.failedUnits = state().failedUnits;
+      if (healthy() && opts.checks.length) {
+        phase = 'checks';
+        for (const [index, check] of opts.checks.entries()) {
+          scriptRunning = true;
+          const out = await runScript((id) => checkScript(check.run, id), Date.now() + check.timeoutSeconds * 1000);
+          result.checkOutputs[index] = out;
+          if (!out) {
+            if (!state().fatal && !exited) result.checkTimedOut = { index, seconds: check.timeoutSeconds };
+            break;
+          }
+          scriptRunning = false;
+          if (out.exitStatus !== 0) break;
+        }
+        // What failed while the checks ran (a Type=simple service exits later than it started).
+        if (!scriptRunning && !state().fatal && !exited) await ask(MIN_SETTLE_S);
+      }
+    } else if (!state().fatal) {
+      result.failedUnits = state().failedUnits;
+    }
+
     finishing = true;
+    reader.stop();
     phase = 'powering off';
+    let shutdown: BootReport['shutdown'] = exited ? 'exited before' : 'powered off';
     if (!exited) {
-      if (reader.state().shellReady) {
-        // Ctrl-C first when a check did not finish: it still holds the shell.
-        if (reader.state().checks.length < checksTyped) qemu.write('\u0003\n');
-        qemu.write(`${POWEROFF_LINE}\n`);
-        await waitFor(() => exited, Date.now() + POWEROFF_GRACE_MS);
+      if (state().shellReady && !state().fatal) {
+        // Ctrl-C first when a script did not finish: it still holds the shell.
+        if (scriptRunning) qemu.write('\u0003\n');
+        type(shellLine(POWEROFF_SCRIPT));
+        await waitFor(() => exited, Date.now() + SHUTDOWN_GRACE_MS);
       }
-      if (!exited) qemu.stop();
+      if (!exited) {
+        shutdown = 'stopped';
+        qemu.stop();
+      }
     }
-    const result = await exit;
-    if (exitedEarly && qemuStderr.trim()) logger.error(`nixiso: QEMU (exit ${result.exitCode}):\n${qemuStderr.trim()}`);
-    return { state: reader.state(), nonce, exitedEarly, ...(result.interruptedBy ? { interruptedBy: result.interruptedBy } : {}) };
+    const ended = await exit;
+    if (exitedEarly && qemuStderr.trim()) logger.error(`nixiso: QEMU (exit ${ended.exitCode}):\n${qemuStderr.trim()}`);
+    return { ...result, state: reader.state(), exitedEarly, shutdown, ...(ended.interruptedBy ? { interruptedBy: ended.interruptedBy } : {}) };
   } finally {
     clearInterval(timer);
     reporter.finish();

@@ -4,7 +4,18 @@
  * builds with `build:offline` (the target has the build's configurations),
  * boots the stand-in ISO in QEMU and types checks into its autologin shell.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTestWorkspace, describeWithNix, describeWithQemu, type TestWorkspace } from '@nixiso/testing';
+import { HELP_EXAMPLES } from '../../plugin/nodes';
+
+/** The boot-test.json the README shows, as a user would copy it (its comment line left out). */
+function readmeBootTestJson(): { checks: { run: string }[] } {
+  const readme = readFileSync(join(__dirname, '../../../../../README.md'), 'utf8');
+  const block = /```json\n\/\/ images\/rescue\/boot-test\.json[^\n]*\n([\s\S]*?)```/.exec(readme);
+  if (!block) throw new Error('README.md has no boot-test.json example under "Boot tests"');
+  return JSON.parse(block[1]);
+}
 
 const LAYOUTS = ['iso-channel', 'iso-flake', 'iso-channel-home-manager', 'iso-flake-home-manager'] as const;
 
@@ -43,6 +54,19 @@ describeWithNix('the inferred boot-test target', () => {
       const rep = report(layout);
       expect(rep.result).toBe('passed');
       expect(rep.checks.map((c) => [c.command, c.passed])).toEqual(checksOf(layout).map((c) => [c.run, true]));
+    });
+
+    it.each([
+      ['the README', readmeBootTestJson()],
+      ['`nx show project` help', HELP_EXAMPLES.bootTest],
+    ])('the boot-test.json example of %s passes on the stand-in image', (_, example) => {
+      // No checks in project.json: they would win over the file's.
+      ws.write('examples/iso-flake/project.json', JSON.stringify({ name: 'iso-flake', sourceRoot: 'examples/iso-flake', projectType: 'application' }));
+      ws.write('examples/iso-flake/boot-test.json', JSON.stringify(example, null, 2));
+      const r = ws.nx(['run', 'iso-flake:boot-test:offline']);
+      expect(r.output).toMatch(/boot test passed/);
+      expect(r.status).toBe(0);
+      expect(report('iso-flake').checks.map((c) => [c.command, c.passed])).toEqual(example.checks.map((c) => [c.run, true]));
     });
 
     it('a second boot-test of the unchanged image is an Nx cache hit; a rebuild to the same image is one too', () => {
