@@ -136,7 +136,8 @@ describeWithNix('a new user with the packed plugin', () => {
         expect(existsSync(join(installed, entry.schema))).toBe(true);
       }
       expect(existsSync(join(installed, 'src/generators/image/files/configuration.nix.template'))).toBe(true);
-      expect(existsSync(join(installed, 'src/nix/__fixtures__'))).toBe(false);
+      expect(existsSync(join(installed, 'src/nix/build/__fixtures__'))).toBe(false);
+      expect(existsSync(join(installed, 'src/nix/boot/__fixtures__'))).toBe(false);
       // The semver that @nx/devkit brings into the user's workspace.
       const semver = require(require.resolve('semver', { paths: [join(ws, 'node_modules/@nx/devkit')] })) as { satisfies(version: string, range: string): boolean };
       expect(semver.satisfies(nxVersion, pkg.peerDependencies.nx)).toBe(true);
@@ -145,7 +146,7 @@ describeWithNix('a new user with the packed plugin', () => {
 
     it("this Nx has every nx module the plugin requires past @nx/devkit's index", () => {
       const installed = join(ws, 'node_modules/@nixiso/nx');
-      // Every 'nx/src/…' string in its code: the require()s and nx-runtime's fromNx() arguments.
+      // Every 'nx/src/…' string in its code: the require()s and nx/runtime.ts's fromNx() arguments.
       const internals = new Set<string>();
       const scan = (dir: string) => {
         for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -189,7 +190,7 @@ describeWithNix('a new user with the packed plugin', () => {
 
     it("the graph plugin still works where Nx no longer has the internal modules it takes from (then from @nx/devkit's index)", () => {
       // Every node process of this command (the CLI and Nx's plugin workers)
-      // hides nx-runtime's modules from the plugin, as an Nx without them would.
+      // hides nx/runtime.ts's modules from the plugin, as an Nx without them would.
       const dir = tempDir('nixiso-hide-');
       const hits = join(dir, 'hidden.log');
       const hook = join(dir, 'hide.js');

@@ -8,7 +8,7 @@
 import type { PostTasksExecution } from '@nx/devkit';
 import type { NixisoPluginOptions } from './plugin/nodes';
 import { restoresCacheHits } from './plugin/remote-cache';
-import { workspaceRoot } from './nx-runtime';
+import { workspaceRoot } from './nx/runtime';
 
 export { createNodes, createNodesV2 } from './plugin/nodes';
 export type { NixisoPluginOptions } from './plugin/nodes';

@@ -4,7 +4,7 @@
  * (/EFI/boot before), no /isolinux with `isoImage.makeBiosBootable = false`.
  * An ISO without isolinux boots from grub.cfg: its entry names files that are
  * there. (The plugin's own reading of such listings is tested in
- * packages/nixiso/src/nix/boot-config.spec.ts: the stand-ins do not depend on
+ * packages/nixiso/src/nix/boot/boot-config.spec.ts: the stand-ins do not depend on
  * the plugin.)
  */
 import { readFileSync, rmSync } from 'node:fs';

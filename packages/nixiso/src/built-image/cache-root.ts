@@ -14,8 +14,8 @@
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { addRootCommand } from '../nix/gc-root';
-import { capture, findExecutable } from '../nix/run';
+import { addRootCommand } from '../nix/store/gc-root';
+import { capture, findExecutable } from '../nix/process/run';
 
 export const CACHE_ROOTS_DIR = 'nixiso-gcroots';
 /** How long a root may wait for its cache entry: longer than any build's caching step. */

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { addRootCommand, indirectRootPath, nixStateDirOf } from '../nix/gc-root';
+import { addRootCommand, indirectRootPath, nixStateDirOf } from '../nix/store/gc-root';
 
 /** Whether `outLink` is a symlink to `storePath`. */
 export function linksTo(outLink: string, storePath: string): boolean {
@@ -75,7 +75,7 @@ export async function rootOutLink(
     rmSync(outLink, { force: true, recursive: true });
     mkdirSync(dirname(outLink), { recursive: true });
   }
-  const { capture, findExecutable } = await import('../nix/run');
+  const { capture, findExecutable } = await import('../nix/process/run');
   const r = findExecutable('nix-store') ? await capture(addRootCommand(resolve(outLink), storePath), cwd) : undefined;
   if (r?.exitCode === 0 && linksTo(outLink, storePath)) return { action: linked ? 'rooted' : 'relinked' };
   if (!linksTo(outLink, storePath)) {

@@ -1,5 +1,5 @@
 /**
- * The record of what a build's Nix evaluation read (nix/read-trace.ts): kept
+ * The record of what a build's Nix evaluation read (nix/inputs/read-trace.ts): kept
  * with the build's outputs (`<distDir>/reads.json`, so that an Nx cache
  * restore brings it back) and in the workspace's data directory, where the
  * graph plugin finds the records of a project without knowing its output
@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { workspaceDataDirectoryOf } from '../nx-runtime';
+import { workspaceDataDirectoryOf } from '../nx/runtime';
 
 export interface ReadRecord {
   version: 1;

@@ -1,4 +1,4 @@
-import type { BuildManifest } from '../nix/manifest';
+import type { BuildManifest } from './manifest';
 import { pullConfig, pullFailureHints, reconcileRebuiltImage, substitutedFrom } from './restore';
 
 const manifest = { project: 'rescue', sha256: 'a'.repeat(64), sizeBytes: 10 } as BuildManifest;

@@ -18,9 +18,9 @@ import {
   realiseCommand,
   type ResolvedBinaryCache,
   resolveBinaryCache,
-} from '../nix/binary-cache';
-import { type BuildManifest, InvalidManifestError, manifestJson, type ManifestScope, manifestScope, type ValidManifest, validManifest } from '../nix/manifest';
-import { capture, findExecutable } from '../nix/run';
+} from '../nix/store/binary-cache';
+import { type BuildManifest, InvalidManifestError, manifestJson, type ManifestScope, manifestScope, type ValidManifest, validManifest } from './manifest';
+import { capture, findExecutable } from '../nix/process/run';
 import { assertInsideDist, rootOutLink, sha256File } from './out-link';
 
 /** 'rooted': the image and its link were in place, but Nix did not have the link as a GC root. */

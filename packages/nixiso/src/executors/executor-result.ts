@@ -2,7 +2,7 @@
  * How an executor ends: a NixisoError is a problem the user can act on,
  * printed as one message; anything else is a bug.
  */
-import { logger } from '../nx-runtime';
+import { logger } from '../nx/runtime';
 
 /** An error the user can act on; executors print its message and fail. */
 export class NixisoError extends Error {}

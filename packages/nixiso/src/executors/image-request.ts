@@ -5,10 +5,10 @@
  */
 import { BOOT_TEST_OPTIONS_FILE } from './boot-test/options-file';
 import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
-import { logger } from '../nx-runtime';
+import { logger } from '../nx/runtime';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { BACKENDS, type BackendId, formatFor } from '../nix/backends';
+import { BACKENDS, type BackendId, formatFor } from '../backends/backends';
 import {
   type BuildRequest,
   commandLine,
@@ -20,8 +20,8 @@ import {
   inputRef,
   lockCheckCommand,
   resolveNixPathEntry,
-} from '../nix/command';
-import { parseNixFailure } from '../nix/errors';
+} from '../nix/build/command';
+import { parseNixFailure } from '../nix/build/errors';
 import {
   type DeclaredInputs,
   describeLockProblem,
@@ -32,14 +32,14 @@ import {
   lockFileProblem,
   lockFloatingWarning,
   lockRequiredMessage,
-} from '../nix/flake-lock';
-import { flakePathRef } from '../nix/flake-ref';
-import { findRelease, flakeNixpkgsRelease, type Release } from '../nix/releases';
-import { capture, findExecutable, NIX_MISSING } from '../nix/run';
+} from '../nix/flakes/flake-lock';
+import { flakePathRef } from '../nix/flakes/flake-ref';
+import { findRelease, flakeNixpkgsRelease, type Release } from '../nix/build/releases';
+import { capture, findExecutable, NIX_MISSING } from '../nix/process/run';
 import type { BuildExecutorSchema } from './build/schema';
-import { overriddenTargetWarningFor } from '../nix/target-defaults';
+import { overriddenTargetWarningFor } from '../nx/target-defaults';
 import { NixisoError } from './executor-result';
-import { imageOutputDir } from './image-output';
+import { imageOutputDir } from '../built-image/image-output';
 
 export interface ImageTarget {
   projectName: string;

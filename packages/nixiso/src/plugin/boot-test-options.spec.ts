@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CreateNodesContext, ProjectConfiguration } from '@nx/devkit';
 import { createTestWorkspace, describeWithNix, type NixTools, rawDerivation, tempTree, type TestWorkspace, workspaceRoot } from '@nixiso/testing';
-import { scanNixReads } from '../nix/scan-imports';
+import { scanNixReads } from '../nix/language/scan-imports';
 import { flakeSelfRoot, imageReads } from './image-reads';
 import { bootTestOptionsInput, createNodesV2 } from './nodes';
 

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { CreateDependencies, CreateDependenciesContext, ProjectConfiguration, RawProjectGraphDependency } from '@nx/devkit';
-import { DependencyType } from '../nx-runtime';
-import { scanImports } from '../nix/scan-imports';
+import { DependencyType } from '../nx/runtime';
+import { scanImports } from '../nix/language/scan-imports';
 import { readNixSource } from './image-reads';
 
 /**

@@ -9,9 +9,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { formatOfGenerator } from '../nix/backends';
-import { importsImageModule, type FlakeReading, nixMeaning, reachesImageModule, readFlake, type SourceTree } from '../nix/image-detect';
-import { nixSourceText } from '../nix/nix-source';
+import { formatOfGenerator } from '../backends/backends';
+import { importsImageModule, type FlakeReading, nixMeaning, reachesImageModule, readFlake, type SourceTree } from '../nix/language/image-detect';
+import { nixSourceText } from '../nix/language/nix-source';
 
 /** One image a project builds: its name (target names, output directory) and the executor options that select it. */
 export interface ImageConfiguration {

@@ -13,7 +13,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { SourceTree } from '../nix/image-detect';
+import type { SourceTree } from '../nix/language/image-detect';
 import { discoveryCacheDirectory } from './evaluate-images';
 
 /** Bumped when the cached shape or what the key covers changes. */

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { delimiter, join } from 'node:path';
 import { nixpkgsForRelease } from '@nixiso/nix-fixtures';
 import { describeWithNix, fixtures, pathWithoutNix, tempDir, tempTree } from '@nixiso/testing';
-import { NIX_MISSING } from '../nix/run';
+import { NIX_MISSING } from '../nix/process/run';
 import {
   concurrencyLimit,
   discoveryCacheDirectory,

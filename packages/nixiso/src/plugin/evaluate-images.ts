@@ -9,13 +9,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { type Command, commandLine, gitFlakeRef, hasFlakeScheme, resolveNixPathEntry } from '../nix/command';
-import type { FlakeReading } from '../nix/image-detect';
+import { type Command, commandLine, gitFlakeRef, hasFlakeScheme, resolveNixPathEntry } from '../nix/build/command';
+import type { FlakeReading } from '../nix/language/image-detect';
 import type { FlakeEvaluation } from './discover';
-import { type FlakeImages, type FlakeImagesRequest, flakeImagesCommand, parseFlakeImages } from '../nix/discovery-command';
-import { parseNixFailure } from '../nix/errors';
-import { capture, findExecutable, NIX_MISSING } from '../nix/run';
-import { workspaceDataDirectoryOf, workspaceRoot } from '../nx-runtime';
+import { type FlakeImages, type FlakeImagesRequest, flakeImagesCommand, parseFlakeImages } from '../nix/build/discovery-command';
+import { parseNixFailure } from '../nix/build/errors';
+import { capture, findExecutable, NIX_MISSING } from '../nix/process/run';
+import { workspaceDataDirectoryOf, workspaceRoot } from '../nx/runtime';
 
 export interface EvaluateFlakeImagesOptions extends FlakeImagesRequest {
   /** The flake's directory: where Nix runs. */

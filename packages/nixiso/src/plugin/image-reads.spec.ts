@@ -3,7 +3,7 @@ import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tempDir, tempTree } from '@nixiso/testing';
 import { flakeSelfRoot, imageReads, inputPatterns, literalGlob, readNixSource } from './image-reads';
-import { gitIgnored } from '../nix/run';
+import { gitIgnored } from '../nix/process/run';
 
 const workspace = (files: Record<string, string>): string => tempTree(files, 'nixiso-reads-');
 

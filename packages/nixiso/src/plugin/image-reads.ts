@@ -9,10 +9,10 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync as realpathJs, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { posix } from 'node:path';
-import { unfingerprintable } from '../nix/fingerprint';
-import { type NixSourceText, nixSourceText, opaqueDescription } from '../nix/nix-source';
-import { type NixReads, scanNixReads } from '../nix/scan-imports';
-import { gitIgnored } from '../nix/run';
+import { unfingerprintable } from '../nix/inputs/fingerprint';
+import { type NixSourceText, nixSourceText, opaqueDescription } from '../nix/language/nix-source';
+import { type NixReads, scanNixReads } from '../nix/language/scan-imports';
+import { gitIgnored } from '../nix/process/run';
 
 export type ReadKind = 'file' | 'directory' | 'missing';
 

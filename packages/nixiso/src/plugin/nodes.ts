@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import type { CreateNodesContext, CreateNodesResult, CreateNodes, TargetConfiguration } from '@nx/devkit';
-import { createNodesFromFiles } from '../nx-runtime';
-import type { BinaryCacheConfig } from '../nix/binary-cache';
-import { CHANNEL_LOOKUPS, fingerprintCommand, type FingerprintInputs, hasFingerprintInputs } from '../nix/fingerprint';
-import { BOOT_REPORT_FILE } from '../nix/boot-report';
+import { createNodesFromFiles } from '../nx/runtime';
+import type { BinaryCacheConfig } from '../nix/store/binary-cache';
+import { CHANNEL_LOOKUPS, fingerprintCommand, type FingerprintInputs, hasFingerprintInputs } from '../nix/inputs/fingerprint';
+import { BOOT_REPORT_FILE } from '../nix/boot/boot-report';
 import { BOOT_TEST_OPTIONS_FILE } from '../executors/boot-test/options-file';
-import { IMAGE_IDENTITY_FILE } from '../nix/manifest';
-import { configurationSlug, type ImageKind } from '../nix/image-detect';
+import { IMAGE_IDENTITY_FILE } from '../built-image/manifest';
+import { configurationSlug, type ImageKind } from '../nix/language/image-detect';
 import { type DiscoveredImage, discoverImages, diskTree, type ImageConfiguration, type NixisoMetadata } from './discover';
 import { cachedDiscovery } from './discovery-cache';
 import { askNixAboutFlake, nixIdentity } from './evaluate-images';
-import { findExecutable } from '../nix/run';
+import { findExecutable } from '../nix/process/run';
 import { flakeSelfRoot, type ImageReads, imageReads, inputPatterns } from './image-reads';
 import { type ReadRecord, readRecordsFor, READ_RECORD_FILE } from '../built-image/read-record';
 import { withRecordedReads } from './recorded-inputs';
@@ -53,7 +53,7 @@ export interface NixisoPluginOptions {
 }
 
 const PLUGIN_NAME = '@nixiso/nx';
-export type { ImageKind } from '../nix/image-detect';
+export type { ImageKind } from '../nix/language/image-detect';
 
 /**
  * What `nx show project` offers as a target's help (Nx's metadata.help): for

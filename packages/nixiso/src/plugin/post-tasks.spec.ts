@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithNix, type NixTools, pathWithoutNix, tempDir, workspaceRoot } from '@nixiso/testing';
-import { indirectRootPath } from '../nix/gc-root';
+import { indirectRootPath } from '../nix/store/gc-root';
 import { postTasksExecution, uncoveredHitWarning } from './post-tasks';
 
 describe('uncoveredHitWarning', () => {

@@ -18,7 +18,7 @@ import type { PostTasksExecution } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { READ_RECORD_FILE } from '../built-image/read-record';
-import { manifestScope, validManifest } from '../nix/manifest';
+import { manifestScope, validManifest } from '../built-image/manifest';
 import type { NixisoPluginOptions } from './nodes';
 import { isIndirectRoot, linksTo } from '../built-image/out-link';
 import type { CacheHit } from '../built-image/restore';

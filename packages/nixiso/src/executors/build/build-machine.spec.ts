@@ -6,8 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithNix, tempDir } from '@nixiso/testing';
-import { findFormat } from '../../nix/backends';
-import { nodeSystem } from '../../nix/platforms';
+import { findFormat } from '../../backends/backends';
+import { nodeSystem } from '../../nix/build/platforms';
 import type { ImageTarget } from '../image-request';
 import { buildMachineWarning } from './build-machine';
 

@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { logger } from '../../nx-runtime';
+import { logger } from '../../nx/runtime';
 import {
   copyFileSync,
   lstatSync,
@@ -11,11 +11,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { generatorsDeprecationNote } from '../../nix/backends';
-import { buildCommand, commandLine, usesJsonLog } from '../../nix/command';
-import { parseNixFailure, refusedImageVariants } from '../../nix/errors';
-import { type BuildProgress, buildCounts, plainErrorText, substitutionCounts } from '../../nix/log';
-import { createProgressReporter, failureSummary, interruptedSummary } from '../../nix/progress';
+import { generatorsDeprecationNote } from '../../backends/backends';
+import { buildCommand, commandLine, usesJsonLog } from '../../nix/build/command';
+import { parseNixFailure, refusedImageVariants } from '../../nix/build/errors';
+import { type BuildProgress, buildCounts, plainErrorText, substitutionCounts } from '../../nix/build/log';
+import { createProgressReporter, failureSummary, interruptedSummary } from '../../nix/build/progress';
 import {
   type BuildManifest,
   lastStorePath,
@@ -29,10 +29,10 @@ import {
   parseBuildJson,
   problemLines,
   storePathOf,
-} from '../../nix/manifest';
+} from '../../built-image/manifest';
 import { rootForCacheEntry } from '../../built-image/cache-root';
 import { rootOutLink, sha256File } from '../../built-image/out-link';
-import { capture, runCommand } from '../../nix/run';
+import { capture, runCommand } from '../../nix/process/run';
 import { recordFileIn, workspaceRecordPath } from '../../built-image/read-record';
 import { prepareTrace, recordConfiguration, recordReads, type TraceRun } from './read-recording';
 import { executorResult, NixisoError, report } from '../executor-result';

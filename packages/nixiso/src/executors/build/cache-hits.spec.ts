@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { basename, join, relative } from 'node:path';
 import { createTestWorkspace, describeWithNix, tempDir, type TestWorkspace } from '@nixiso/testing';
 import { staleCacheRoots } from '../../built-image/cache-root';
-import { indirectRootPath } from '../../nix/gc-root';
+import { indirectRootPath } from '../../nix/store/gc-root';
 
 interface Manifest {
   storePath: string;

@@ -1,7 +1,7 @@
 /**
  * A workspace whose path holds a space and a non-ASCII letter, which a raw
  * `path:` / `git+file:` flake URL cannot hold: channel and flake images build
- * and evaluate through the real Nx CLI (see nix/flake-ref.ts).
+ * and evaluate through the real Nx CLI (see nix/flakes/flake-ref.ts).
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';

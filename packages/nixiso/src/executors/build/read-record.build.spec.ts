@@ -1,12 +1,12 @@
 /**
- * A build records what Nix read (nix/read-trace.ts) with its outputs, and
+ * A build records what Nix read (nix/inputs/read-trace.ts) with its outputs, and
  * names a file it read that the target's inputs did not cover: through the
  * real Nx CLI, in a throw-away workspace, with real Nix under strace.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkspace, describeWithNix, isCI, type TestWorkspace } from '@nixiso/testing';
-import { findExecutable } from '../../nix/run';
+import { findExecutable } from '../../nix/process/run';
 
 interface Record {
   complete: boolean;

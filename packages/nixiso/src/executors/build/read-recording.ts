@@ -1,10 +1,10 @@
 /**
  * A build that evaluates records what its Nix evaluation read: the build
- * command runs under strace (nix/read-trace.ts), the trace becomes a read
+ * command runs under strace (nix/inputs/read-trace.ts), the trace becomes a read
  * record kept with the outputs and in the workspace's data
  * (built-image/read-record.ts), where the graph plugin unites it with the
  * static model, and every read the target's inputs did not cover is named
- * (nix/input-coverage.ts). Tracing never fails a build: a trace that cannot
+ * (nix/inputs/input-coverage.ts). Tracing never fails a build: a trace that cannot
  * be made or read gives an incomplete record that says why.
  */
 import type { ExecutorContext } from '@nx/devkit';
@@ -12,10 +12,10 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
-import { type Command, commandLine } from '../../nix/command';
-import { type InputEntry, uncoveredReads } from '../../nix/input-coverage';
-import { type LinkedRead, readSet, type ReadSet, readTracerOf, TraceParser, tracedCommand, tracePid } from '../../nix/read-trace';
-import { capture, findExecutable, gitIgnored } from '../../nix/run';
+import { type Command, commandLine } from '../../nix/build/command';
+import { type InputEntry, uncoveredReads } from '../../nix/inputs/input-coverage';
+import { type LinkedRead, readSet, type ReadSet, readTracerOf, TraceParser, tracedCommand, tracePid } from '../../nix/inputs/read-trace';
+import { capture, findExecutable, gitIgnored } from '../../nix/process/run';
 import { type ReadRecord, readDigests, writeReadRecord } from '../../built-image/read-record';
 import { report } from '../executor-result';
 import type { resolveImageTarget } from '../image-request';

@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '@nixiso/testing';
-import { fingerprintCommand } from '../../nix/fingerprint';
+import { fingerprintCommand } from '../../nix/inputs/fingerprint';
 import { assertRuntimeInputsReadable } from './runtime-input';
 
 function contextWith(root: string, inputs: unknown[]): ExecutorContext {

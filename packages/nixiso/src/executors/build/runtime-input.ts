@@ -1,13 +1,13 @@
 /**
  * The build runs the runtime input Nx hashed it by (the fingerprint of what
- * Nx cannot hash as workspace files: nix/fingerprint.ts) once more, before
+ * Nx cannot hash as workspace files: nix/inputs/fingerprint.ts) once more, before
  * Nix runs. Nx hashes whatever such a command prints and goes on when it
  * fails; a fingerprint that could not read a path must not key a cache
  * entry, so the build fails instead, naming the path.
  */
 import type { ExecutorContext } from '@nx/devkit';
-import { isFingerprintCommand } from '../../nix/fingerprint';
-import { capture } from '../../nix/run';
+import { isFingerprintCommand } from '../../nix/inputs/fingerprint';
+import { capture } from '../../nix/process/run';
 import { NixisoError } from '../executor-result';
 
 export async function assertRuntimeInputsReadable(context: ExecutorContext): Promise<void> {

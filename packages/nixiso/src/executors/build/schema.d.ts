@@ -1,5 +1,5 @@
-import type { BackendId } from '../../nix/backends';
-import type { LockFileOption } from '../../nix/flake-lock';
+import type { BackendId } from '../../backends/backends';
+import type { LockFileOption } from '../../nix/flakes/flake-lock';
 
 export interface BuildExecutorSchema {
   backend?: BackendId;

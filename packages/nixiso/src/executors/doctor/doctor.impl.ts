@@ -1,11 +1,11 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { logger } from '../../nx-runtime';
+import { logger } from '../../nx/runtime';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { doctorChecks, renderDoctorReport } from '../../nix/doctor';
+import { doctorChecks, renderDoctorReport } from './checks';
 import type { BuildExecutorSchema } from '../build/schema';
 import { gatherFacts } from './facts';
-import { IMAGE_EXECUTORS, overriddenTargetWarningFor } from '../../nix/target-defaults';
+import { IMAGE_EXECUTORS, overriddenTargetWarningFor } from '../../nx/target-defaults';
 import type { DoctorExecutorSchema } from './schema';
 
 /**

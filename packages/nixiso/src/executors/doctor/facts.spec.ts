@@ -3,7 +3,7 @@
  * PATH without Nix, a 1 MiB tmpfs as TMPDIR and as the Nix store, an
  * aarch64-linux image on x86_64 without binfmt, substituters that answer,
  * refuse or hang. Where a condition cannot be made, the pure checks in
- * nix/doctor.spec.ts cover it with given facts.
+ * checks.spec.ts cover it with given facts.
  */
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -11,8 +11,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describeWithNix, tempDir } from '@nixiso/testing';
-import { type CheckResult, doctorChecks, type DoctorFacts } from '../../nix/doctor';
-import { nodeSystem } from '../../nix/platforms';
+import { type CheckResult, doctorChecks, type DoctorFacts } from './checks';
+import { nodeSystem } from '../../nix/build/platforms';
 import { enabledBinfmt, type FactsRequest, freeSpace, gatherFacts, reachSubstituter } from './facts';
 
 const CONFIGURATION = (system: string) => `{ modulesPath, ... }: {
@@ -127,7 +127,7 @@ describeWithNix('doctor facts on this machine', (nix) => {
 
   it('an aarch64-linux image on this machine without binfmt: the platform check fails with both fixes', async () => {
     if (nodeSystem() !== 'x86_64-linux' || enabledBinfmt().length) {
-      // Needs an x86_64 machine without emulation registered; nix/doctor.spec.ts covers the decision.
+      // Needs an x86_64 machine without emulation registered; checks.spec.ts covers the decision.
       return;
     }
     const facts = await gatherFacts(request(image('aarch64-linux')));

@@ -2,17 +2,17 @@
  * What the doctor checks are decided on, read from this machine: Nix and its
  * configuration, free space, /dev/kvm, binfmt_misc, the image's hostPlatform
  * and whether its substituters answer. The only I/O of `doctor`; the
- * decisions are nix/doctor.ts's.
+ * decisions are checks.ts's.
  */
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { DiskSpace, DoctorFacts, ImageFacts, SubstituterReach } from '../../nix/doctor';
-import { effectiveSettings, effectiveSubstituters, parseNixConfig } from '../../nix/doctor';
-import { hostPlatformOf, nodeSystem } from '../../nix/platforms';
-import { capture, findExecutable, startInteractive } from '../../nix/run';
-import { kvmProbeCommand, qemuBinaryFor } from '../../nix/qemu';
-import { archOfSystem, type KernelArch } from '../../nix/boot-config';
-import { readTracerOf } from '../../nix/read-trace';
+import type { DiskSpace, DoctorFacts, ImageFacts, SubstituterReach } from './checks';
+import { effectiveSettings, effectiveSubstituters, parseNixConfig } from './checks';
+import { hostPlatformOf, nodeSystem } from '../../nix/build/platforms';
+import { capture, findExecutable, startInteractive } from '../../nix/process/run';
+import { kvmProbeCommand, qemuBinaryFor } from '../../nix/boot/qemu';
+import { archOfSystem, type KernelArch } from '../../nix/boot/boot-config';
+import { readTracerOf } from '../../nix/inputs/read-trace';
 
 export interface FactsRequest {
   /** The image directory (configuration.nix / flake.nix). */

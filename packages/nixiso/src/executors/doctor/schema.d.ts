@@ -1,4 +1,4 @@
-import type { BackendId } from '../../nix/backends';
+import type { BackendId } from '../../backends/backends';
 
 export interface DoctorExecutorSchema {
   buildTarget?: string;

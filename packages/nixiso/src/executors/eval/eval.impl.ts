@@ -1,8 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { logger } from '../../nx-runtime';
-import { commandLine, nixEvalCommand } from '../../nix/command';
-import { parseNixFailure } from '../../nix/errors';
-import { runCommand } from '../../nix/run';
+import { logger } from '../../nx/runtime';
+import { commandLine, nixEvalCommand } from '../../nix/build/command';
+import { parseNixFailure } from '../../nix/build/errors';
+import { runCommand } from '../../nix/process/run';
 import { executorResult, NixisoError } from '../executor-result';
 import { assertTracked, assertConfigurationDefined, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
 import type { EvalExecutorSchema } from './schema';

@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { logger } from '../../nx-runtime';
+import { logger } from '../../nx/runtime';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
@@ -13,12 +13,12 @@ import {
   type ResolvedBinaryCache,
   resolveBinaryCache,
   sourceOf,
-} from '../../nix/binary-cache';
-import { commandLine } from '../../nix/command';
-import { parseNixFailure } from '../../nix/errors';
-import { findExecutable, NIX_MISSING, runCommand } from '../../nix/run';
+} from '../../nix/store/binary-cache';
+import { commandLine } from '../../nix/build/command';
+import { parseNixFailure } from '../../nix/build/errors';
+import { findExecutable, NIX_MISSING, runCommand } from '../../nix/process/run';
 import { ensureImage } from '../../built-image/restore';
-import { readBuiltImage } from '../image-output';
+import { readBuiltImage } from '../../built-image/image-output';
 import { executorResult, NixisoError } from '../executor-result';
 import type { PushExecutorSchema } from './schema';
 

@@ -1,4 +1,4 @@
-import type { BinaryCacheConfig } from '../../nix/binary-cache';
+import type { BinaryCacheConfig } from '../../nix/store/binary-cache';
 
 /** The push target's options: the `binaryCache` plugin option, overridable per project. */
 export type PushExecutorSchema = BinaryCacheConfig & {

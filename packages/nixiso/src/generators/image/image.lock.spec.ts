@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flushChanges, FsTree } from 'nx/src/generators/tree';
 import { describeWithNix, fixtures, offlineNixConfig, tempDir } from '@nixiso/testing';
-import { logger } from '../../nx-runtime';
+import { logger } from '../../nx/runtime';
 import { imageGenerator } from './image';
 import type { ImageGeneratorSchema } from './schema';
 

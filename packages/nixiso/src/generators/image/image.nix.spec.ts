@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path';
 import type { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { ARTICLE, describeWithNix, fixtures, tempDir, type NixTools } from '@nixiso/testing';
-import { NIX_BASE_ENV_NAMES } from '../../nix/escape';
-import { normalizeImageOptions, type NormalizedImageOptions } from '../../nix/normalize-image-options';
-import { DEFAULT_RELEASE, PROFILE_MODULES, RELEASES } from '../../nix/releases';
+import { NIX_BASE_ENV_NAMES } from '../../nix/language/escape';
+import { normalizeImageOptions, type NormalizedImageOptions } from './normalize-options';
+import { DEFAULT_RELEASE, PROFILE_MODULES, RELEASES } from '../../nix/build/releases';
 import { imageGenerator, renderImageFiles } from './image';
 import type { ImageGeneratorSchema } from './schema';
 

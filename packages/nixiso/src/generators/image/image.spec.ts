@@ -1,10 +1,10 @@
 import * as devkit from '@nx/devkit';
 import { readJson, readNxJson, updateNxJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { BACKENDS } from '../../nix/backends';
-import { IMAGE_DEFAULTS } from '../../nix/normalize-image-options';
-import { DEFAULT_HOST_PLATFORM, DEFAULT_PROFILE, DEFAULT_RELEASE, HOST_PLATFORMS, PROFILE_MODULES, RELEASES } from '../../nix/releases';
-import { imageConfigurations } from '../../nix/image-detect';
+import { BACKENDS } from '../../backends/backends';
+import { IMAGE_DEFAULTS } from './normalize-options';
+import { DEFAULT_HOST_PLATFORM, DEFAULT_PROFILE, DEFAULT_RELEASE, HOST_PLATFORMS, PROFILE_MODULES, RELEASES } from '../../nix/build/releases';
+import { imageConfigurations } from '../../nix/language/image-detect';
 import { imageGenerator } from './image';
 import type { ImageGeneratorSchema } from './schema';
 import schemaJson from './schema.json';

@@ -12,16 +12,16 @@ import {
   type Tree,
 } from '@nx/devkit';
 import { FsTree } from 'nx/src/generators/tree';
-import { flakeLockCommand } from '../../nix/command';
-import { addFlakeConfiguration } from '../../nix/edit-flake';
-import { configurationEntries, configurationSlug, nixMeaning } from '../../nix/image-detect';
-import { parseNixFailure } from '../../nix/errors';
-import { nixAttrName, nixString, withPkgsAttrPath } from '../../nix/escape';
-import { flakePathRef } from '../../nix/flake-ref';
-import { IMAGE_DEFAULTS, normalizeImageOptions, type NormalizedImageOptions } from '../../nix/normalize-image-options';
-import { flakeNixpkgsRelease, homeManagerUrl, nixpkgsUrl, PROFILE_MODULES, type Release } from '../../nix/releases';
-import { capture, findExecutable } from '../../nix/run';
-import { logger } from '../../nx-runtime';
+import { flakeLockCommand } from '../../nix/build/command';
+import { addFlakeConfiguration } from '../../nix/flakes/edit-flake';
+import { configurationEntries, configurationSlug, nixMeaning } from '../../nix/language/image-detect';
+import { parseNixFailure } from '../../nix/build/errors';
+import { nixAttrName, nixString, withPkgsAttrPath } from '../../nix/language/escape';
+import { flakePathRef } from '../../nix/flakes/flake-ref';
+import { IMAGE_DEFAULTS, normalizeImageOptions, type NormalizedImageOptions } from './normalize-options';
+import { flakeNixpkgsRelease, homeManagerUrl, nixpkgsUrl, PROFILE_MODULES, type Release } from '../../nix/build/releases';
+import { capture, findExecutable } from '../../nix/process/run';
+import { logger } from '../../nx/runtime';
 import { addPluginToNxJson, PLUGIN_PACKAGE } from '../init/init';
 import type { ImageGeneratorSchema } from './schema';
 

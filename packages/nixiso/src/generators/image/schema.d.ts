@@ -1,4 +1,4 @@
-import type { BackendId } from '../../nix/backends';
+import type { BackendId } from '../../backends/backends';
 
 /** Options of `nx g @nixiso:image`, as schema.json describes them. */
 export interface ImageGeneratorSchema {

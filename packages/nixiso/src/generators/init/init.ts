@@ -8,7 +8,7 @@ import {
   updateNxJson,
 } from '@nx/devkit';
 import { addPlugin } from '@nx/devkit/internal';
-import { IMAGE_EXECUTORS } from '../../nix/target-defaults';
+import { IMAGE_EXECUTORS } from '../../nx/target-defaults';
 import { createNodesV2, DEFAULT_TARGET_NAMES, type TargetNameOption } from '../../plugin/nodes';
 import type { InitGeneratorSchema } from './schema';
 

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { readProjectConfiguration, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { describeWithNix, tempDir } from '@nixiso/testing';
-import { scanImports } from '../../nix/scan-imports';
+import { scanImports } from '../../nix/language/scan-imports';
 import { moduleGenerator } from './module';
 
 /** configuration.nix as the image generator writes it. */

@@ -9,9 +9,9 @@ import {
   type GeneratorCallback,
   type Tree,
 } from '@nx/devkit';
-import { addImport } from '../../nix/edit-imports';
-import { nixAttrName, nixString } from '../../nix/escape';
-import { imageKindOf } from '../../nix/image-detect';
+import { addImport } from '../../nix/language/edit-imports';
+import { nixAttrName, nixString } from '../../nix/language/escape';
+import { imageKindOf } from '../../nix/language/image-detect';
 import type { ModuleGeneratorSchema } from './schema';
 
 /** Tag every module project carries, e.g. for `nx show projects --projects tag:nixos-module`. */

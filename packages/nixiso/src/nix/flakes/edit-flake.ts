@@ -5,9 +5,9 @@
  * replaced by the new configuration's own module; the rest of the file
  * stays as the user wrote it.
  */
-import { nixAttrName } from './escape';
-import { configurationEntries } from './image-detect';
-import { codeOnly } from './edit-imports';
+import { nixAttrName } from '../language/escape';
+import { configurationEntries } from '../language/image-detect';
+import { codeOnly } from '../language/edit-imports';
 
 export type AddConfigurationResult = { status: 'added'; source: string } | { status: 'error'; message: string };
 

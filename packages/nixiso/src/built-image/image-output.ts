@@ -8,8 +8,8 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type ManifestScope, manifestScope, outputDirProblem, type ValidManifest, validManifest } from '../nix/manifest';
-import { NixisoError } from './executor-result';
+import { type ManifestScope, manifestScope, outputDirProblem, type ValidManifest, validManifest } from './manifest';
+import { NixisoError } from '../executors/executor-result';
 
 /** The absolute output directory, checked: dist/<projectRoot> or a directory inside it. */
 export function imageOutputDir(outputPath: string | undefined, workspaceRoot: string, projectRoot: string): string {

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { literalPath, patternMatcher, uncoveredReads } from './input-coverage';
-import { inputPatterns, literalGlob } from '../plugin/image-reads';
+import { inputPatterns, literalGlob } from '../../plugin/image-reads';
 
 const none: { files: string[]; listed: string[]; missing: string[]; external: string[] } = { files: [], listed: [], missing: [], external: [] };
 

@@ -9,7 +9,7 @@ import {
   storeKind,
   substituterArgs,
 } from './binary-cache';
-import { commandLine } from './command';
+import { commandLine } from '../build/command';
 
 const NX_JSON = 'the @nixiso/nx plugin options in nx.json';
 const KEY = 'cache.example.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=';

@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { Command } from './command';
+import type { Command } from '../build/command';
 
 export interface RunOptions {
   cwd: string;

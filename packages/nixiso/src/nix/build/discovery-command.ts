@@ -5,7 +5,7 @@
  * see. Pure: the command and the reading of its output; plugin/evaluate-images.ts runs it.
  */
 import { type Command, FLAKE_FEATURES, inputRef, NO_WRITE_LOCK_FILE, type NixRequest } from './command';
-import { nixString } from './escape';
+import { nixString } from '../language/escape';
 
 /**
  * The `--apply` function: given the names to look at (null: all) and the

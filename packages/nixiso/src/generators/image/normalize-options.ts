@@ -5,9 +5,9 @@
  * directory, name taken) itself.
  */
 import { isAbsolute, posix, relative } from 'node:path';
-import type { ImageGeneratorSchema } from '../generators/image/schema';
-import { BACKENDS, type BackendId } from './backends';
-import { isNixAttrPath, isNixIdentifier } from './escape';
+import type { ImageGeneratorSchema } from './schema';
+import { BACKENDS, type BackendId } from '../../backends/backends';
+import { isNixAttrPath, isNixIdentifier } from '../../nix/language/escape';
 import { layoutFor, type Layout } from './layouts';
 import {
   DEFAULT_HOST_PLATFORM,
@@ -20,7 +20,7 @@ import {
   type HostPlatform,
   type ProfileId,
   type Release,
-} from './releases';
+} from '../../nix/build/releases';
 
 /** The article's values: what an image gets when an option is left out. */
 export const IMAGE_DEFAULTS = {

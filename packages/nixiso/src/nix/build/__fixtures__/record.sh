@@ -4,7 +4,7 @@
 # output, byte for byte, never edited. Re-run after a Nix upgrade, then update
 # the expectations the specs derive from them.
 #
-#   packages/nixiso/src/nix/__fixtures__/record.sh
+#   packages/nixiso/src/nix/build/__fixtures__/record.sh
 #
 # Needs nix, nix-build, curl and python3 (a local HTTP binary cache, so that
 # one path is substituted and downloads appear in the log). Everything else is
@@ -12,7 +12,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../../../../.." && pwd)
+repo=$(cd "$here/../../../../../.." && pwd)
 stand_in=$repo/tools/nix-fixtures
 work=$(mktemp -d /tmp/nixiso-record.XXXXXX)
 nonce=$(date +%s)

@@ -1,6 +1,6 @@
-import type { ImageGeneratorSchema } from '../generators/image/schema';
-import { normalizeImageOptions, SSH_KEY_TYPES } from './normalize-image-options';
-import { DEFAULT_RELEASE, findRelease } from './releases';
+import type { ImageGeneratorSchema } from './schema';
+import { normalizeImageOptions, SSH_KEY_TYPES } from './normalize-options';
+import { DEFAULT_RELEASE, findRelease } from '../../nix/build/releases';
 
 const workspaceRoot = '/ws';
 const normalize = (options: Partial<ImageGeneratorSchema>, cwd = '') =>

@@ -139,7 +139,7 @@ describe('bootEntryOf', () => {
 
 // What iso-image.nix of each release writes (see the head of each file in
 // __fixtures__/boot: constructed from the template, not taken from an ISO).
-const fixture = (release: string, file: string) => readFileSync(join(__dirname, '__fixtures__', 'boot', release, file), 'utf8');
+const fixture = (release: string, file: string) => readFileSync(join(__dirname, '__fixtures__', release, file), 'utf8');
 
 const RELEASES: { release: string; isolinuxLabel: string; grubTitle: string; entry: Omit<BootEntry, 'source'> }[] = [
   {

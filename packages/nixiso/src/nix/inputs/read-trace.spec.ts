@@ -15,7 +15,7 @@ import {
   tracePid,
   TRACED_SYSCALLS,
 } from './read-trace';
-import { findExecutable } from './run';
+import { findExecutable } from '../process/run';
 
 describe('tracedCommand', () => {
   it('runs the command under strace, one file per process, fd paths shown, only path syscalls stopped', () => {

@@ -1,6 +1,6 @@
 /** The build manifest CI publishes: one JSON file per image build. */
 import { posix } from 'node:path';
-import type { BackendId } from './backends';
+import type { BackendId } from '../backends/backends';
 
 export interface BuildManifest {
   project: string;

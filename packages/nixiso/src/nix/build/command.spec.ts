@@ -1,4 +1,4 @@
-import { findFormat } from './backends';
+import { findFormat } from '../../backends/backends';
 import {
   type BuildRequest,
   buildCommand,

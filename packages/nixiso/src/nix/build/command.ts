@@ -4,10 +4,10 @@
  * here pin the commands users would type by hand.
  */
 import { posix } from 'node:path';
-import type { BackendId, Format } from './backends';
-import { systemBuildAttr } from './backends';
-import { nixAttrName } from './escape';
-import { encodeFlakeQueryValue, flakePathRef } from './flake-ref';
+import type { BackendId, Format } from '../../backends/backends';
+import { systemBuildAttr } from '../../backends/backends';
+import { nixAttrName } from '../language/escape';
+import { encodeFlakeQueryValue, flakePathRef } from '../flakes/flake-ref';
 import type { Release } from './releases';
 
 export interface Command {

@@ -7,7 +7,7 @@ import {
   parseNixVersion,
   renderDoctorReport,
   sizeClassOf,
-} from './doctor';
+} from './checks';
 
 const GiB = 1024 ** 3;
 
