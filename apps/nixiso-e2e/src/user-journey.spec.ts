@@ -136,7 +136,7 @@ describeWithNix('a new user with the packed plugin', () => {
         expect(existsSync(join(installed, entry.schema))).toBe(true);
       }
       expect(existsSync(join(installed, 'src/generators/image/files/configuration.nix.template'))).toBe(true);
-      expect(existsSync(join(installed, 'src/nix/build/__fixtures__'))).toBe(false);
+      expect(existsSync(join(installed, 'src/nix/building/__fixtures__'))).toBe(false);
       expect(existsSync(join(installed, 'src/nix/boot/__fixtures__'))).toBe(false);
       // The semver that @nx/devkit brings into the user's workspace.
       const semver = require(require.resolve('semver', { paths: [join(ws, 'node_modules/@nx/devkit')] })) as { satisfies(version: string, range: string): boolean };

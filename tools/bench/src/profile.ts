@@ -68,7 +68,7 @@ function roleOf(file: string, urls: Set<string>): string {
   if (script.includes('bin_nx.js')) return 'nx CLI';
   const has = (part: string) => [...urls].some((u) => u.includes(part));
   if (has('plugin-worker')) return 'plugin worker';
-  if (has('run-executor') || has('/executors/build/') || has('/executors/eval/')) return 'forked executor';
+  if (has('run-executor') || has('/executors/image-build/') || has('/executors/eval/')) return 'forked executor';
   if (has('daemon/server')) return 'daemon';
   if (has('/bin/nx.js') || has('/bin/run-executor')) return 'nx CLI';
   return 'node process';

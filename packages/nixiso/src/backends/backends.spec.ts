@@ -1,5 +1,5 @@
 import { findFormat, formatFor, generatorsDeprecationNote } from './backends';
-import { findRelease } from '../nix/build/releases';
+import { findRelease } from '../nix/building/releases';
 
 describe('formatFor', () => {
   it('finds table formats for every backend', () => {

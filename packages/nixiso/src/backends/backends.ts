@@ -2,7 +2,7 @@
  * Backends and image formats: one table each, consulted by the command
  * builder, the executor schema defaults and the graph plugin.
  */
-import type { Release } from '../nix/build/releases';
+import type { Release } from '../nix/building/releases';
 
 export const BACKENDS = ['nix', 'nixos-generators', 'build-image'] as const;
 export type BackendId = (typeof BACKENDS)[number];

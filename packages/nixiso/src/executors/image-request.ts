@@ -20,8 +20,8 @@ import {
   inputRef,
   lockCheckCommand,
   resolveNixPathEntry,
-} from '../nix/build/command';
-import { parseNixFailure } from '../nix/build/errors';
+} from '../nix/building/command';
+import { parseNixFailure } from '../nix/building/errors';
 import {
   type DeclaredInputs,
   describeLockProblem,
@@ -34,9 +34,9 @@ import {
   lockRequiredMessage,
 } from '../nix/flakes/flake-lock';
 import { flakePathRef } from '../nix/flakes/flake-ref';
-import { findRelease, flakeNixpkgsRelease, type Release } from '../nix/build/releases';
+import { findRelease, flakeNixpkgsRelease, type Release } from '../nix/building/releases';
 import { capture, findExecutable, NIX_MISSING } from '../nix/process/run';
-import type { BuildExecutorSchema } from './build/schema';
+import type { BuildExecutorSchema } from './image-build/schema';
 import { overriddenTargetWarningFor } from '../nx/target-defaults';
 import { NixisoError } from './executor-result';
 import { imageOutputDir } from '../built-image/image-output';

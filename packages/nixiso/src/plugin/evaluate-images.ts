@@ -9,11 +9,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { type Command, commandLine, gitFlakeRef, hasFlakeScheme, resolveNixPathEntry } from '../nix/build/command';
+import { type Command, commandLine, gitFlakeRef, hasFlakeScheme, resolveNixPathEntry } from '../nix/building/command';
 import type { FlakeReading } from '../nix/language/image-detect';
 import type { FlakeEvaluation } from './discover';
-import { type FlakeImages, type FlakeImagesRequest, flakeImagesCommand, parseFlakeImages } from '../nix/build/discovery-command';
-import { parseNixFailure } from '../nix/build/errors';
+import { type FlakeImages, type FlakeImagesRequest, flakeImagesCommand, parseFlakeImages } from '../nix/building/discovery-command';
+import { parseNixFailure } from '../nix/building/errors';
 import { capture, findExecutable, NIX_MISSING } from '../nix/process/run';
 import { workspaceDataDirectoryOf, workspaceRoot } from '../nx/runtime';
 

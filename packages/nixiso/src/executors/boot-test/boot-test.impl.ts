@@ -8,8 +8,8 @@ import { archOfSystem, BOOT_CONFIG_PLACES, bootConfigPaths, type BootEntry, boot
 import { createBootReporter, type BootPhase } from '../../nix/boot/boot-progress';
 import { BOOT_REPORT_FILE, type BootCheck, type BootReport, bootReportJson, checkResult, expectProblem, type HungUnit, NOT_RUN, verdict } from '../../nix/boot/boot-report';
 import { checkScript, handshakeScript, hungUnits, journalScript, parseJournals, parseSettle, POWEROFF_SCRIPT, settleScript, shellLine, type SystemdAnswer, typedLine } from '../../nix/boot/boot-shell';
-import { commandLine } from '../../nix/build/command';
-import { nodeSystem } from '../../nix/build/platforms';
+import { commandLine } from '../../nix/building/command';
+import { nodeSystem } from '../../nix/building/platforms';
 import { type AccelOption, chooseAccel, type KvmFacts, DEFAULT_MEMORY_MIB, DEFAULT_SMP, defaultTimeoutSeconds, qemuBinaryFor, qemuCommand } from '../../nix/boot/qemu';
 import { capture, findExecutable, startInteractive } from '../../nix/process/run';
 import { type CheckOutput, createSerialReader, type FailedUnit, type SerialState } from '../../nix/boot/serial';

@@ -3,7 +3,7 @@
  * in (gathered by executors/doctor/facts.ts), one result per check out, each
  * ok / warn / fail with what to do about it.
  */
-import { builderSystems, crossBuildWarning } from '../../nix/build/platforms';
+import { builderSystems, crossBuildWarning } from '../../nix/building/platforms';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 

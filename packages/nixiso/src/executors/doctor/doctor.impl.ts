@@ -3,7 +3,7 @@ import { logger } from '../../nx/runtime';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { doctorChecks, renderDoctorReport } from './checks';
-import type { BuildExecutorSchema } from '../build/schema';
+import type { BuildExecutorSchema } from '../image-build/schema';
 import { gatherFacts } from './facts';
 import { IMAGE_EXECUTORS, overriddenTargetWarningFor } from '../../nx/target-defaults';
 import type { DoctorExecutorSchema } from './schema';

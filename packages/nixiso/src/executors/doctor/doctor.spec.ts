@@ -2,7 +2,7 @@ import { type ExecutorContext, logger } from '@nx/devkit';
 import { rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createTestWorkspace, describeWithNix, tempDir } from '@nixiso/testing';
-import { nodeSystem } from '../../nix/build/platforms';
+import { nodeSystem } from '../../nix/building/platforms';
 import { enabledBinfmt } from './facts';
 import doctorExecutor, { buildOptionsFor } from './doctor.impl';
 

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describeWithNix, tempDir } from '@nixiso/testing';
 import { type CheckResult, doctorChecks, type DoctorFacts } from './checks';
-import { nodeSystem } from '../../nix/build/platforms';
+import { nodeSystem } from '../../nix/building/platforms';
 import { enabledBinfmt, type FactsRequest, freeSpace, gatherFacts, reachSubstituter } from './facts';
 
 const CONFIGURATION = (system: string) => `{ modulesPath, ... }: {

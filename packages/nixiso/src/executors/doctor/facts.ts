@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync, readdirSync, readFileSync, statfsSyn
 import { dirname, join } from 'node:path';
 import type { DiskSpace, DoctorFacts, ImageFacts, SubstituterReach } from './checks';
 import { effectiveSettings, effectiveSubstituters, parseNixConfig } from './checks';
-import { hostPlatformOf, nodeSystem } from '../../nix/build/platforms';
+import { hostPlatformOf, nodeSystem } from '../../nix/building/platforms';
 import { capture, findExecutable, startInteractive } from '../../nix/process/run';
 import { kvmProbeCommand, qemuBinaryFor } from '../../nix/boot/qemu';
 import { archOfSystem, type KernelArch } from '../../nix/boot/boot-config';

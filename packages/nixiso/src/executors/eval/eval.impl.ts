@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { logger } from '../../nx/runtime';
-import { commandLine, nixEvalCommand } from '../../nix/build/command';
-import { parseNixFailure } from '../../nix/build/errors';
+import { commandLine, nixEvalCommand } from '../../nix/building/command';
+import { parseNixFailure } from '../../nix/building/errors';
 import { runCommand } from '../../nix/process/run';
 import { executorResult, NixisoError } from '../executor-result';
 import { assertTracked, assertConfigurationDefined, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';

@@ -1,3 +1,3 @@
-import type { BuildExecutorSchema } from '../build/schema';
+import type { BuildExecutorSchema } from '../image-build/schema';
 
 export type EvalExecutorSchema = Omit<BuildExecutorSchema, 'backend' | 'outLink' | 'printBuildLogs' | 'copyTo' | 'nixosGenerate' | 'outputPath'>;

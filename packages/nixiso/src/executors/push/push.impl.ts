@@ -14,8 +14,8 @@ import {
   resolveBinaryCache,
   sourceOf,
 } from '../../nix/store/binary-cache';
-import { commandLine } from '../../nix/build/command';
-import { parseNixFailure } from '../../nix/build/errors';
+import { commandLine } from '../../nix/building/command';
+import { parseNixFailure } from '../../nix/building/errors';
 import { findExecutable, NIX_MISSING, runCommand } from '../../nix/process/run';
 import { ensureImage } from '../../built-image/restore';
 import { readBuiltImage } from '../../built-image/image-output';

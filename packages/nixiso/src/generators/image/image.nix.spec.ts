@@ -6,7 +6,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { ARTICLE, describeWithNix, fixtures, tempDir, type NixTools } from '@nixiso/testing';
 import { NIX_BASE_ENV_NAMES } from '../../nix/language/escape';
 import { normalizeImageOptions, type NormalizedImageOptions } from './normalize-options';
-import { DEFAULT_RELEASE, PROFILE_MODULES, RELEASES } from '../../nix/build/releases';
+import { DEFAULT_RELEASE, PROFILE_MODULES, RELEASES } from '../../nix/building/releases';
 import { imageGenerator, renderImageFiles } from './image';
 import type { ImageGeneratorSchema } from './schema';
 

@@ -3,7 +3,7 @@ import { readJson, readNxJson, updateNxJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { BACKENDS } from '../../backends/backends';
 import { IMAGE_DEFAULTS } from './normalize-options';
-import { DEFAULT_HOST_PLATFORM, DEFAULT_PROFILE, DEFAULT_RELEASE, HOST_PLATFORMS, PROFILE_MODULES, RELEASES } from '../../nix/build/releases';
+import { DEFAULT_HOST_PLATFORM, DEFAULT_PROFILE, DEFAULT_RELEASE, HOST_PLATFORMS, PROFILE_MODULES, RELEASES } from '../../nix/building/releases';
 import { imageConfigurations } from '../../nix/language/image-detect';
 import { imageGenerator } from './image';
 import type { ImageGeneratorSchema } from './schema';

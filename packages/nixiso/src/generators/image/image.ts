@@ -12,14 +12,14 @@ import {
   type Tree,
 } from '@nx/devkit';
 import { FsTree } from 'nx/src/generators/tree';
-import { flakeLockCommand } from '../../nix/build/command';
+import { flakeLockCommand } from '../../nix/building/command';
 import { addFlakeConfiguration } from '../../nix/flakes/edit-flake';
 import { configurationEntries, configurationSlug, nixMeaning } from '../../nix/language/image-detect';
-import { parseNixFailure } from '../../nix/build/errors';
+import { parseNixFailure } from '../../nix/building/errors';
 import { nixAttrName, nixString, withPkgsAttrPath } from '../../nix/language/escape';
 import { flakePathRef } from '../../nix/flakes/flake-ref';
 import { IMAGE_DEFAULTS, normalizeImageOptions, type NormalizedImageOptions } from './normalize-options';
-import { flakeNixpkgsRelease, homeManagerUrl, nixpkgsUrl, PROFILE_MODULES, type Release } from '../../nix/build/releases';
+import { flakeNixpkgsRelease, homeManagerUrl, nixpkgsUrl, PROFILE_MODULES, type Release } from '../../nix/building/releases';
 import { capture, findExecutable } from '../../nix/process/run';
 import { logger } from '../../nx/runtime';
 import { addPluginToNxJson, PLUGIN_PACKAGE } from '../init/init';

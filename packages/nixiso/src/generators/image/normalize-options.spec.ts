@@ -1,6 +1,6 @@
 import type { ImageGeneratorSchema } from './schema';
 import { normalizeImageOptions, SSH_KEY_TYPES } from './normalize-options';
-import { DEFAULT_RELEASE, findRelease } from '../../nix/build/releases';
+import { DEFAULT_RELEASE, findRelease } from '../../nix/building/releases';
 
 const workspaceRoot = '/ws';
 const normalize = (options: Partial<ImageGeneratorSchema>, cwd = '') =>

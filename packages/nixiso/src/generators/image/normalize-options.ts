@@ -20,7 +20,7 @@ import {
   type HostPlatform,
   type ProfileId,
   type Release,
-} from '../../nix/build/releases';
+} from '../../nix/building/releases';
 
 /** The article's values: what an image gets when an option is left out. */
 export const IMAGE_DEFAULTS = {

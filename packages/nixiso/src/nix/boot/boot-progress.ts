@@ -5,7 +5,7 @@
  *
  *   [booting, TCG] 1:23  [  OK  ] Started Journal Service.
  */
-import { formatDuration } from '../build/progress';
+import { formatDuration } from '../building/progress';
 import type { SerialState } from './serial';
 
 export type BootPhase = 'booting' | 'settling' | 'checks' | 'powering off';

@@ -1,4 +1,4 @@
-import { commandLine } from '../build/command';
+import { commandLine } from '../building/command';
 import { chooseAccel, kernelCommandLine, qemuBinaryFor, qemuCommand } from './qemu';
 
 const kvm = { path: '/dev/kvm', exists: true, usable: true };

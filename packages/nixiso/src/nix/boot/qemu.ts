@@ -12,7 +12,7 @@
  * finds its root by the `root=LABEL=<volume id>` parameter and mounts the
  * squashfs store from it, exactly as when booted from the menu.
  */
-import type { Command } from '../build/command';
+import type { Command } from '../building/command';
 import type { KernelArch } from './boot-config';
 
 export type AccelOption = 'auto' | 'kvm' | 'tcg';

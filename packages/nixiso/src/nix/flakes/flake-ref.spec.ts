@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithNix, GIT_IDENTITY, tempDir } from '@nixiso/testing';
-import { gitFlakeRef, inputRef } from '../build/command';
+import { gitFlakeRef, inputRef } from '../building/command';
 import { encodeFlakePath, encodeFlakeQueryValue, flakePathRef, isPlainFlakePath } from './flake-ref';
 
 /** Every character the brief worries about: a space, a non-ASCII letter, `#`, `?`, `%`. */

@@ -13,7 +13,7 @@
  * stop the process, everything else (reads, writes, mmap) runs at full speed.
  */
 import { posix } from 'node:path';
-import type { Command } from '../build/command';
+import type { Command } from '../building/command';
 
 /**
  * The syscalls traced: those that open, stat, probe or list a path, plus

@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { Command } from '../build/command';
+import type { Command } from '../building/command';
 
 export interface RunOptions {
   cwd: string;

@@ -9,7 +9,7 @@ import {
   storeKind,
   substituterArgs,
 } from './binary-cache';
-import { commandLine } from '../build/command';
+import { commandLine } from '../building/command';
 
 const NX_JSON = 'the @nixiso/nx plugin options in nx.json';
 const KEY = 'cache.example.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=';

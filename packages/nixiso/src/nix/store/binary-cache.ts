@@ -4,7 +4,7 @@
  * (`nix-store --realise` with the caches as extra substituters). Pure: the
  * push executor and the restore hook run what these functions return.
  */
-import type { Command } from '../build/command';
+import type { Command } from '../building/command';
 
 /** The `binaryCache` plugin option in nx.json and the options of the push target. */
 export interface BinaryCacheConfig {

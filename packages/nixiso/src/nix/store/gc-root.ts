@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { Command } from '../build/command';
+import type { Command } from '../building/command';
 
 export const DEFAULT_STATE_DIR = '/nix/var/nix';
 

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
-import { type Command, commandLine } from '../../nix/build/command';
+import { type Command, commandLine } from '../../nix/building/command';
 import { type InputEntry, uncoveredReads } from '../../nix/inputs/input-coverage';
 import { type LinkedRead, readSet, type ReadSet, readTracerOf, TraceParser, tracedCommand, tracePid } from '../../nix/inputs/read-trace';
 import { capture, findExecutable, gitIgnored } from '../../nix/process/run';

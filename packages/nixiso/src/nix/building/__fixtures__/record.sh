@@ -4,7 +4,7 @@
 # output, byte for byte, never edited. Re-run after a Nix upgrade, then update
 # the expectations the specs derive from them.
 #
-#   packages/nixiso/src/nix/build/__fixtures__/record.sh
+#   packages/nixiso/src/nix/building/__fixtures__/record.sh
 #
 # Needs nix, nix-build, curl and python3 (a local HTTP binary cache, so that
 # one path is substituted and downloads appear in the log). Everything else is

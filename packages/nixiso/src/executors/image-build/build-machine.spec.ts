@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithNix, tempDir } from '@nixiso/testing';
 import { findFormat } from '../../backends/backends';
-import { nodeSystem } from '../../nix/build/platforms';
+import { nodeSystem } from '../../nix/building/platforms';
 import type { ImageTarget } from '../image-request';
 import { buildMachineWarning } from './build-machine';
 

@@ -3,7 +3,7 @@
  * system differs from this machine's (a native build costs no process).
  */
 import { join } from 'node:path';
-import { builderSystems, crossBuildWarning, hostPlatformOf, nodeSystem } from '../../nix/build/platforms';
+import { builderSystems, crossBuildWarning, hostPlatformOf, nodeSystem } from '../../nix/building/platforms';
 import { enabledBinfmt, expandBuilders, nixSettings, readIfExists } from '../doctor/facts';
 import type { ImageTarget } from '../image-request';
 

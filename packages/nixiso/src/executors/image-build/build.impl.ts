@@ -12,10 +12,10 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { generatorsDeprecationNote } from '../../backends/backends';
-import { buildCommand, commandLine, usesJsonLog } from '../../nix/build/command';
-import { parseNixFailure, refusedImageVariants } from '../../nix/build/errors';
-import { type BuildProgress, buildCounts, plainErrorText, substitutionCounts } from '../../nix/build/log';
-import { createProgressReporter, failureSummary, interruptedSummary } from '../../nix/build/progress';
+import { buildCommand, commandLine, usesJsonLog } from '../../nix/building/command';
+import { parseNixFailure, refusedImageVariants } from '../../nix/building/errors';
+import { type BuildProgress, buildCounts, plainErrorText, substitutionCounts } from '../../nix/building/log';
+import { createProgressReporter, failureSummary, interruptedSummary } from '../../nix/building/progress';
 import {
   type BuildManifest,
   lastStorePath,
