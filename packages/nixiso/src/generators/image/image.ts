@@ -82,6 +82,13 @@ export function renderImageFiles(options: NormalizedImageOptions, homeFile?: str
   return new Map(options.layout.files.map((file) => [file, scratch.read(file, 'utf-8') as string]));
 }
 
+/** A file renderImageFiles wrote: every file of the layout is there, so a missing one is a bug. */
+function renderedFile(rendered: Map<string, string>, file: string): string {
+  const content = rendered.get(file);
+  if (content === undefined) throw new Error(`the ${file} template rendered nothing`);
+  return content;
+}
+
 /** The name the graph plugin gives an inferred target (nx.json plugin option `buildTargetName`, `lockTargetName`). */
 function inferredTargetName(tree: Tree, option: 'buildTargetName' | 'lockTargetName', fallback: string): string {
   for (const entry of readNxJson(tree)?.plugins ?? []) {
@@ -226,8 +233,8 @@ function addedConfigurationFiles(tree: Tree, options: NormalizedImageOptions, fl
     throw new Error(`--homeManager: ${flakeFile} has no home-manager input for configuration ${name}; add the input first, or leave --homeManager out`);
   }
   const rendered = renderImageFiles(options, homeFile);
-  const files = new Map([[moduleFile, rendered.get('configuration.nix')!]]);
-  if (options.layout.homeManager) files.set(homeFile, rendered.get('home.nix')!);
+  const files = new Map([[moduleFile, renderedFile(rendered, 'configuration.nix')]]);
+  if (options.layout.homeManager) files.set(homeFile, renderedFile(rendered, 'home.nix'));
   const differing = [...files].filter(([file, content]) => {
     const current = tree.read(joinPathFragments(root, file), 'utf-8');
     return current !== null && current !== content;

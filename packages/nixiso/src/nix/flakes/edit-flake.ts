@@ -7,17 +7,12 @@
  */
 import { nixAttrName } from '../language/escape';
 import { configurationEntries } from '../language/image-detect';
-import { codeOnly } from '../language/edit-imports';
+import { codeOnly, indentOf } from '../language/edit-imports';
 
 export type AddConfigurationResult = { status: 'added'; source: string } | { status: 'error'; message: string };
 
 /** `./configuration.nix` as a path literal of the code (not in a comment or string). */
 const CONFIGURATION_IMPORT = /(?<![A-Za-z0-9._+/-])\.\/configuration\.nix(?![A-Za-z0-9._+/-])/g;
-
-function indentOf(source: string, index: number): string {
-  const lineStart = source.lastIndexOf('\n', index - 1) + 1;
-  return /^[ \t]*/.exec(source.slice(lineStart))![0];
-}
 
 /**
  * `source` (a flake.nix) with `nixosConfigurations.<name>` added, importing

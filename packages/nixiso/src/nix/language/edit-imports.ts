@@ -33,9 +33,10 @@ function matching(code: string, open: number, openChar: string, closeChar: strin
   return -1;
 }
 
-function indentOf(source: string, index: number): string {
+/** The spaces and tabs that start the line holding `index`. */
+export function indentOf(source: string, index: number): string {
   const lineStart = source.lastIndexOf('\n', index - 1) + 1;
-  return /^[ \t]*/.exec(source.slice(lineStart))![0];
+  return /^[ \t]*/.exec(source.slice(lineStart))?.[0] ?? '';
 }
 
 /** The `[` of the outermost `imports = [` (the module's own, not one of a nested module). */
@@ -60,7 +61,7 @@ function findImportsList(code: string): number {
 
 /** The `{` opening the module's attribute set in `{ … }: {`, `args@{ … }: {` or a bare `{ … }`; -1 otherwise. */
 function findModuleBody(code: string): number {
-  const head = /^\s*(?:[A-Za-z_][A-Za-z0-9_'-]*\s*@\s*)?/.exec(code)![0];
+  const head = /^\s*(?:[A-Za-z_][A-Za-z0-9_'-]*\s*@\s*)?/.exec(code)?.[0] ?? '';
   const open = head.length;
   if (code[open] !== '{') return -1;
   const close = matching(code, open, '{', '}');
