@@ -11,7 +11,8 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTICLE, tempTree, type NixTools } from '@nixiso/testing';
+import { ARTICLE } from '../src/article';
+import { tempTree, type NixTools } from '../src/nix-env';
 import {
   bootQemu,
   extractBootEntry,

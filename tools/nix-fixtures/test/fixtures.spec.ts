@@ -8,7 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ARTICLE, ARTICLE_LAYOUTS, describeWithNix, fixtures, tempDir, type NixTools } from '@nixiso/testing';
+import { ARTICLE, ARTICLE_LAYOUTS } from '../src/article';
+import { describeWithNix, fixtures, tempDir, type NixTools } from '../src/nix-env';
 import { build, channelBuild, expectOk, flakeBuild, isoOf, run } from './nix-run';
 import {
   ensureFixtureRegistry,

@@ -4,7 +4,7 @@
  * are overridden to the stand-ins on the command line, as in the other specs.
  */
 import { rmSync } from 'node:fs';
-import { describeWithNix, fixtures, tempTree, type NixTools } from '@nixiso/testing';
+import { describeWithNix, fixtures, tempTree, type NixTools } from '../src/nix-env';
 import { expectOk, run, type Run } from './nix-run';
 
 const NIXPKGS_INPUT = 'nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.05";';

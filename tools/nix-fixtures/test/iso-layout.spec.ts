@@ -9,7 +9,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeWithNix, isCI, tempTree, type NixTools } from '@nixiso/testing';
+import { describeWithNix, isCI, tempTree, type NixTools } from '../src/nix-env';
 import { bootPrerequisitesMessage, extractBootEntry, fixtureRelease, listIso, missingBootPrerequisites, nixpkgsForRelease, readIsoFile } from '../src';
 import { channelBuild, expectOk, isoOf } from './nix-run';
 

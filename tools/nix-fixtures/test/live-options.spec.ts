@@ -8,7 +8,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeWithNix, fixtures, isCI, tempDir, type NixTools } from '@nixiso/testing';
+import { describeWithNix, fixtures, isCI, tempDir, type NixTools } from '../src/nix-env';
 import { channelBuild, expectOk, flakeBuild, isoOf, run } from './nix-run';
 import {
   bootPrerequisitesMessage,

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeWithNix, fixtures, isCI, type NixTools } from '@nixiso/testing';
+import { describeWithNix, fixtures, isCI, type NixTools } from '../src/nix-env';
 import { bootPrerequisitesMessage, missingBootPrerequisites } from '../src';
 
 export interface Run {

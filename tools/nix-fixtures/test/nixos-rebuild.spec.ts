@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTICLE, describeWithNix, fixtures, tempDir } from '@nixiso/testing';
+import { ARTICLE } from '../src/article';
+import { describeWithNix, fixtures, tempDir } from '../src/nix-env';
 import { fixturesDir, nixpkgsForRelease, readIsoDescription } from '../src';
 
 const NIXOS_REBUILD = join(fixturesDir, 'nixos-rebuild/bin/nixos-rebuild');

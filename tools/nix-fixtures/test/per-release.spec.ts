@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeWithNix, fixtures, tempDir, type NixTools } from '@nixiso/testing';
+import { describeWithNix, fixtures, tempDir, type NixTools } from '../src/nix-env';
 import { fixtureHomeManagerRelease, fixtureRelease, homeManagerForRelease, nixpkgsForRelease } from '../src';
 
 const RELEASES = ['24.05', '24.11', '25.05', '25.11', '26.05'];

@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeWithNix, tempTree, type NixTools } from '@nixiso/testing';
+import { describeWithNix, tempTree, type NixTools } from '../src/nix-env';
 import {
   bootQemu,
   extractBootEntry,

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { NixTools } from './nix-env';
+import type { NixTools } from './stand-ins';
 import type { TestWorkspace } from './workspace';
 
 export type ExampleImage = 'iso-channel' | 'iso-flake';

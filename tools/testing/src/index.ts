@@ -1,6 +1,5 @@
-export * from './nix-env';
+export * from './stand-ins';
 export * from './workspace';
 export * from './iso';
 export * from './nx-cache-server';
-export * from './article';
 export * from './differential';

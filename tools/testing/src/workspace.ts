@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tempDir, workspaceRoot } from './nix-env';
+import { tempDir, workspaceRoot } from './stand-ins';
 
 export const GIT_IDENTITY = {
   GIT_AUTHOR_NAME: 'nixiso test',

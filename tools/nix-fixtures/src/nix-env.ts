@@ -1,9 +1,15 @@
+/**
+ * The Nix environment tests run in: real Nix, offline, pointed at the
+ * stand-ins (NIX_PATH, the flake registry, override inputs), and `describe`
+ * blocks that need Nix or QEMU. Not exported from index.ts, which it builds
+ * on; the stand-ins' tests import it by path, other projects' tests through
+ * @nixiso/testing.
+ */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- a relative path on purpose: bench and demo load this under @swc-node/register, which resolves no tsconfig paths from the repository root
-import { ensureFixtureRegistry } from '../../nix-fixtures/src';
+import { ensureFixtureRegistry } from './index';
 
 /** Repository root, whatever the cwd of the jest process. */
 export const workspaceRoot = resolve(__dirname, '../../..');
@@ -129,7 +135,6 @@ function describeNeeding<T>(name: string, found: T | undefined, what: string, mi
     });
     return;
   }
-  // eslint-disable-next-line no-console
   console.warn(`skipping "${name}": ${missing}`);
   describe.skip(name, () => body(undefined as unknown as T));
 }
