@@ -1,6 +1,7 @@
 /** The build manifest CI publishes: one JSON file per image build. */
 import { posix } from 'node:path';
-import type { BackendId } from '../backends/backends';
+import type { BackendId } from '../backends';
+import { type ImageProject, outputPathProblem } from './outputs';
 
 export interface BuildManifest {
   project: string;
@@ -34,9 +35,6 @@ export function manifestJson(manifest: BuildManifest): string {
   return JSON.stringify(manifest, null, 2) + '\n';
 }
 
-/** Beside manifest.json: what the image is, and nothing about the run that made it. */
-export const IMAGE_IDENTITY_FILE = 'image.json';
-
 /**
  * The image's identity: the same bytes whenever a build yields the same
  * image, however long it took or when it ran, so tasks that consume the
@@ -63,12 +61,9 @@ export function parseManifest(text: string, source: string): BuildManifest {
 }
 
 /** Where a manifest may point: the Nix store, and the build target's outputs `dist/<projectRoot>` of the workspace. */
-export interface ManifestScope {
+export interface ManifestScope extends ImageProject {
   /** The Nix store directory: NIX_STORE_DIR, else /nix/store (storeDirOf). */
   storeDir: string;
-  workspaceRoot: string;
-  /** The image project's root, from the project graph: Nx caches and restores `dist/<projectRoot>`. */
-  projectRoot: string;
 }
 
 /** One field of a manifest that nixiso must not act on, and why. */
@@ -109,38 +104,6 @@ export function storePathProblem(value: unknown, storeDir: string): string | und
   if (name.includes('/')) return `is not a store path directly in ${dir} (it has components below one)`;
   if (!STORE_PATH_BASENAME.test(name)) return `is not a store path name (${dir}/<32-character base32 hash>-<name>)`;
   return undefined;
-}
-
-/** Why `value` (relative to the workspace root, or absolute) is not a path strictly inside `dist/<projectRoot>`, or undefined when it is. */
-export function outputPathProblem(value: unknown, scope: ManifestScope): string | undefined {
-  if (typeof value !== 'string' || !value) return 'is not a path';
-  const distDir = posix.resolve(scope.workspaceRoot, 'dist', scope.projectRoot);
-  const path = posix.resolve(scope.workspaceRoot, value);
-  const inside = posix.relative(distDir, path);
-  if (!inside) return `is ${distRel(scope)} itself, which holds the manifest`;
-  if (inside === '..' || inside.startsWith('../')) {
-    return `resolves to ${path}, outside ${distRel(scope)}, the directory Nx caches and restores`;
-  }
-  return undefined;
-}
-
-/**
- * Why `value` (option outputPath, relative to the workspace root) is not
- * `dist/<projectRoot>` or a directory inside it, or undefined when it is:
- * manifest.json, image.json and the out-link live there, inside what Nx
- * caches and restores for the image.
- */
-export function outputDirProblem(value: unknown, scope: ManifestScope): string | undefined {
-  if (typeof value !== 'string' || !value) return 'is not a path';
-  const inside = posix.relative(posix.resolve(scope.workspaceRoot, 'dist', scope.projectRoot), posix.resolve(scope.workspaceRoot, value));
-  if (inside === '..' || inside.startsWith('../')) {
-    return `is outside ${distRel(scope)}, the directory Nx caches and restores for the image`;
-  }
-  return undefined;
-}
-
-function distRel(scope: ManifestScope): string {
-  return posix.join('dist', scope.projectRoot);
 }
 
 /**

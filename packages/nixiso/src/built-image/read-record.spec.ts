@@ -5,7 +5,6 @@ import {
   parseReadRecord,
   type ReadRecord,
   readRecordsFor,
-  recordFileIn,
   workspaceRecordDir,
   workspaceRecordPath,
   writeReadRecord,
@@ -27,7 +26,6 @@ const record = (files: string[], extra: Partial<ReadRecord> = {}): ReadRecord =>
 describe('read records', () => {
   it('live beside the outputs and in the workspace data, one stable file per project and configuration', () => {
     const ws = tempDir();
-    expect(recordFileIn(join(ws, 'dist/examples/img'))).toBe(join(ws, 'dist/examples/img/reads.json'));
     const a = workspaceRecordPath(ws, 'examples/img', 'build:offline');
     expect(a).toBe(workspaceRecordPath(ws, 'examples/img/', 'build:offline'));
     expect(a.startsWith(join(ws, '.nx/workspace-data/nixiso/reads/'))).toBe(true);
@@ -39,10 +37,10 @@ describe('read records', () => {
 
   it('are written atomically to both places and read back for every configuration of the project', () => {
     const ws = tempDir();
-    const where = { distDir: join(ws, 'dist/examples/img'), workspaceRoot: ws, projectRoot: 'examples/img' };
+    const where = { distFile: join(ws, 'dist/examples/img/reads.json'), workspaceRoot: ws, projectRoot: 'examples/img' };
     const written = writeReadRecord(record(['examples/img/configuration.nix']), { ...where, configurationName: 'build:offline' });
-    writeReadRecord(record(['examples/img/other.nix']), { ...where, distDir: join(ws, 'dist/examples/img/second'), configurationName: 'build-second' });
-    writeReadRecord(record(['examples/img-2/x.nix']), { distDir: join(ws, 'dist/examples/img-2'), workspaceRoot: ws, projectRoot: 'examples/img-2', configurationName: 'build' });
+    writeReadRecord(record(['examples/img/other.nix']), { ...where, distFile: join(ws, 'dist/examples/img/second/reads.json'), configurationName: 'build-second' });
+    writeReadRecord(record(['examples/img-2/x.nix']), { distFile: join(ws, 'dist/examples/img-2/reads.json'), workspaceRoot: ws, projectRoot: 'examples/img-2', configurationName: 'build' });
     expect(JSON.parse(readFileSync(written.distFile, 'utf8'))).toEqual(JSON.parse(readFileSync(written.workspaceFile, 'utf8')));
     expect(readdirSync(workspaceRecordDir(ws)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(readRecordsFor(ws, 'examples/img').map((r) => r.files[0]).sort()).toEqual(['examples/img/configuration.nix', 'examples/img/other.nix']);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { workspaceDataDirectoryOf } from '../nx/runtime';
+import { imageDistPath, READ_RECORD_FILE } from './outputs';
 
 export interface ReadRecord {
   version: 1;
@@ -42,13 +43,6 @@ export interface ReadRecord {
   target?: string;
   configuration?: string;
   recordedAt: string;
-}
-
-export const READ_RECORD_FILE = 'reads.json';
-
-/** The record kept with a build's outputs. */
-export function recordFileIn(distDir: string): string {
-  return join(distDir, READ_RECORD_FILE);
 }
 
 /** Where the workspace keeps the records of every project. */
@@ -90,13 +84,13 @@ export function readRecordJson(record: ReadRecord): string {
   return `${JSON.stringify(record, null, 2)}\n`;
 }
 
-/** Writes the record beside the build's outputs and into the workspace's data, each file replaced whole. */
+/** Writes the record beside the build's outputs (`distFile`, the output directory's reads.json) and into the workspace's data, each file replaced whole. */
 export function writeReadRecord(
   record: ReadRecord,
-  where: { distDir: string; workspaceRoot: string; projectRoot: string; configurationName?: string },
+  where: { distFile: string; workspaceRoot: string; projectRoot: string; configurationName?: string },
 ): { distFile: string; workspaceFile: string } {
   const text = readRecordJson(record);
-  const distFile = recordFileIn(where.distDir);
+  const { distFile } = where;
   const workspaceFile = workspaceRecordPath(where.workspaceRoot, where.projectRoot, where.configurationName);
   writeAtomically(distFile, text);
   writeAtomically(workspaceFile, text);
@@ -225,7 +219,7 @@ export function readRecordsFor(workspaceRoot: string, projectRoot: string): Read
           .filter((r): r is ReadRecord => !!r)
       : [];
     if (own.length) return own;
-    return recordFilesUnder(join(workspaceRoot, 'dist', projectRoot))
+    return recordFilesUnder(imageDistPath(workspaceRoot, projectRoot))
       .map(readRecordFile)
       .filter((r): r is ReadRecord => !!r);
   } catch {

@@ -11,7 +11,7 @@
  * validManifest accepted: a cache entry can come from another machine.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   binaryCacheProblems,
   type BinaryCacheConfig,
@@ -22,6 +22,7 @@ import {
 import { type BuildManifest, InvalidManifestError, manifestJson, type ManifestScope, manifestScope, type ValidManifest, validManifest } from './manifest';
 import { capture, findExecutable } from '../nix/process/run';
 import { assertInsideDist, rootOutLink, sha256File } from './out-link';
+import { imageDistPath } from './outputs';
 
 /** 'rooted': the image and its link were in place, but Nix did not have the link as a GC root. */
 export type RestoreAction = 'present' | 'rooted' | 'relinked' | 'substituted' | 'rebuilt';
@@ -43,10 +44,6 @@ const NO_PULL: PullConfig = { substituters: [], publicKeys: [], sources: {} };
 /** The `binaryCache` plugin option, overridden by NIXISO_* environment variables. */
 export function pullConfig(binaryCache: BinaryCacheConfig | undefined, env: NodeJS.ProcessEnv = process.env): PullConfig {
   return resolveBinaryCache([{ source: 'the @nixiso/nx plugin options in nx.json', config: binaryCache }], env);
-}
-
-function distDirOf(scope: ManifestScope): string {
-  return join(scope.workspaceRoot, 'dist', scope.projectRoot);
 }
 
 async function realise(path: string, cache: PullConfig, outLink: string, distDir: string, cwd: string): Promise<{ ok: boolean; stderr: string }> {
@@ -113,7 +110,7 @@ export async function ensureImage(
   taskId = `${manifest.project}:build`,
 ): Promise<Pick<RestoreOutcome, 'action' | 'from' | 'warning'>> {
   const { workspaceRoot } = scope;
-  const distDir = distDirOf(scope);
+  const distDir = imageDistPath(workspaceRoot, scope.projectRoot);
   const outLink = resolve(workspaceRoot, manifest.outLink);
   if (existsSync(manifest.storePath)) return rootOutLink(outLink, manifest.storePath, distDir, workspaceRoot);
   if (!findExecutable('nix-store')) {

@@ -1,45 +1,27 @@
 /**
- * Options of the build and eval executors normalised once: the image's
- * layout, flake reference, format, release and the Nix request that the pure
- * command builders turn into a command line.
+ * The executors' options resolved once, against the project and the Nx
+ * context: for build and eval, the image's source, format, release, where
+ * its outputs go, and the Nix request that the pure command builders turn
+ * into a command line; for the targets that use a built image (push,
+ * boot-test), where the build recorded it. Defaults are applied, paths made
+ * absolute and checked here; nothing downstream reads the raw options.
  */
-import { BOOT_TEST_OPTIONS_FILE } from './boot-test/options-file';
-import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { logger } from '../nx/runtime';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { BACKENDS, type BackendId, formatFor } from '../backends/backends';
-import {
-  type BuildRequest,
-  commandLine,
-  configurationNamesCommand,
-  FLAKE_INPUTS_COMMAND,
-  gitFlakeRef,
-  hasFlakeScheme,
-  type ImageSource,
-  inputRef,
-  lockCheckCommand,
-  resolveNixPathEntry,
-} from '../nix/building/command';
-import { parseNixFailure } from '../nix/building/errors';
-import {
-  type DeclaredInputs,
-  describeLockProblem,
-  isLockChangeRefusal,
-  lockCoversInputs,
-  lockFilePolicy,
-  type LockFilePolicy,
-  lockFileProblem,
-  lockFloatingWarning,
-  lockRequiredMessage,
-} from '../nix/flakes/flake-lock';
+import { type Backend, BACKEND_IDS, backendById, type BuildRequest, findBackend, formatFor, requirementMessage } from '../backends';
+import { gitFlakeRef, hasFlakeScheme, type ImageSource, inputRef, resolveNixPathEntry } from '../nix/building/command';
+import { lockFilePolicy, type LockFilePolicy } from '../nix/flakes/flake-lock';
 import { flakePathRef } from '../nix/flakes/flake-ref';
 import { findRelease, flakeNixpkgsRelease, type Release } from '../nix/building/releases';
-import { capture, findExecutable, NIX_MISSING } from '../nix/process/run';
+import { capture, findExecutable } from '../nix/process/run';
 import type { BuildExecutorSchema } from './image-build/schema';
 import { overriddenTargetWarningFor } from '../nx/target-defaults';
 import { NixisoError } from './executor-result';
-import { imageOutputDir } from '../built-image/image-output';
+import { type BuildOptionsWithDefaults, withBuildDefaults } from './build-options';
+import { type ImageOutputs, placeOutputs } from '../built-image/outputs';
+import { type ManifestScope, manifestScope, type ValidManifest, validManifest } from '../built-image/manifest';
 
 export interface ImageTarget {
   projectName: string;
@@ -54,9 +36,12 @@ export interface ImageTarget {
   lockFile: LockFilePolicy;
   /** The command that creates or updates flake.lock: the project's inferred lock target. */
   lockCommand: string;
-  /** Option outputPath, by default dist/<projectRoot>: manifest.json and the default out-link live here. */
-  distDir: string;
-  manifestPath: string;
+  /** Option outputPath (by default dist/<projectRoot>) and what the build writes there. */
+  outputs: ImageOutputs;
+  /** What the manifest is checked against: the Nix store and dist/<projectRoot>. */
+  scope: ManifestScope;
+  /** Option copyTo, absolute: the directory that gets a copy of the image file. */
+  copyTo?: string;
 }
 
 function releaseOf(options: BuildExecutorSchema, absRoot: string): Release | undefined {
@@ -78,7 +63,13 @@ async function gitRootOf(dir: string): Promise<string | undefined> {
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
-export async function resolveImageTarget(options: BuildExecutorSchema, context: ExecutorContext): Promise<ImageTarget> {
+/**
+ * The build and eval executors' options, resolved: defaults filled in,
+ * every value checked (a bad one fails naming the option), every path made
+ * absolute. What runs afterwards reads the target, never the options.
+ */
+export async function resolveImageTarget(given: BuildExecutorSchema, context: ExecutorContext): Promise<ImageTarget> {
+  const options = withBuildDefaults(given);
   const projectName = context.projectName;
   if (!projectName) throw new NixisoError('the build executor must run as a project target');
   const projectRoot = context.projectsConfigurations.projects[projectName].root;
@@ -87,11 +78,11 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
   const workspaceRoot = context.root;
   const absRoot = resolve(workspaceRoot, projectRoot);
 
-  const backend = (options.backend ?? 'nix') as BackendId;
-  if (!BACKENDS.includes(backend)) {
-    throw new NixisoError(`option "backend": unknown backend "${backend}" (expected one of ${BACKENDS.join(', ')})`);
+  const backend = findBackend(options.backend);
+  if (!backend) {
+    throw new NixisoError(`option "backend": unknown backend "${options.backend}" (expected one of ${BACKEND_IDS.join(', ')})`);
   }
-  const format = formatFor(options.format ?? 'iso', backend);
+  const format = formatFor(options.format, backend);
   if ('error' in format) throw new NixisoError(format.error);
 
   const flake = existsSync(join(absRoot, 'flake.nix'));
@@ -101,14 +92,19 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
   // Nix runs in the image directory; a path that a URL cannot hold is written relative to it (flake-ref.ts).
   const nixCwd = realpathSync(absRoot);
   const source = imageSource(options, { flake, absRoot, projectRoot, gitRoot, nixCwd });
+  const release = releaseOf(options, absRoot);
+  const executable = backendExecutable(backend, options, workspaceRoot);
 
-  const distDir = imageOutputDir(options.outputPath, workspaceRoot, projectRoot);
+  const scope = manifestScope(workspaceRoot, projectRoot);
+  const placed = placeOutputs(options, scope);
+  if ('error' in placed) throw new NixisoError(placed.error);
+  const { outputs, outLink } = placed;
   const request: BuildRequest = {
-    backend,
+    backend: backend.id,
     source,
     format,
-    release: releaseOf(options, absRoot),
-    outLink: options.outLink ? resolve(workspaceRoot, options.outLink) : join(distDir, 'result'),
+    release,
+    outLink,
     system: options.system,
     builders: options.builders,
     maxJobs: options.maxJobs,
@@ -125,13 +121,7 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
     extraArgs: options.extraArgs ?? [],
     showTrace: options.showTrace ?? false,
     printBuildLogs: options.printBuildLogs ?? false,
-    nixosGenerate:
-      backend !== 'nixos-generators'
-        ? undefined
-        : options.nixosGenerate
-          ? findExecutable(resolve(workspaceRoot, options.nixosGenerate)) ??
-            fail(`option "nixosGenerate": ${options.nixosGenerate} does not exist`)
-          : findExecutable('nixos-generate'),
+    executable,
   };
   return {
     projectName,
@@ -143,9 +133,55 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
     request,
     lockFile,
     lockCommand: `nx run ${projectName}:${lockTargetName(context, projectName)}`,
-    distDir,
-    manifestPath: join(distDir, 'manifest.json'),
+    outputs,
+    scope,
+    ...(options.copyTo ? { copyTo: resolve(workspaceRoot, options.copyTo) } : {}),
   };
+}
+
+/**
+ * The build task this task depends on (`<project>:build--<configuration>`
+ * for a split image, with the same Nx configuration), from the task graph;
+ * `<project>:build` when run without one.
+ */
+function buildTaskOf(context: ExecutorContext): string {
+  const project = context.projectName ?? '';
+  const self = [project, context.targetName, context.configurationName].filter(Boolean).join(':');
+  const dependency = context.taskGraph?.dependencies[self]?.find((id) => id.startsWith(`${project}:`));
+  return dependency ?? `${project}:build${context.configurationName ? `:${context.configurationName}` : ''}`;
+}
+
+/** Where the build recorded the image that push and boot-test use: their option outputPath, resolved as the build resolves its own. */
+export interface BuiltImageLocation {
+  outputs: ImageOutputs;
+  scope: ManifestScope;
+  /** The build task that records this image: what to run when it is missing. */
+  buildTask: string;
+}
+
+export function locateBuiltImage(outputPath: string | undefined, context: ExecutorContext, executor: string): BuiltImageLocation {
+  const project = context.projectName;
+  if (!project) throw new NixisoError(`the ${executor} executor must run as a project target`);
+  const scope = manifestScope(context.root, context.projectsConfigurations.projects[project].root);
+  const placed = placeOutputs({ outputPath }, scope);
+  if ('error' in placed) throw new NixisoError(placed.error);
+  return { outputs: placed.outputs, scope, buildTask: buildTaskOf(context) };
+}
+
+/** The manifest the build recorded (or a cache hit restored), validated before anything acts on it. */
+export function readBuiltImage(image: BuiltImageLocation, executor: string, verb: string): ValidManifest {
+  const path = image.outputs.manifest;
+  if (!existsSync(path)) {
+    throw new NixisoError(
+      `${path} does not exist: ${executor} ${verb} the image the build recorded there; run \`nx run ${image.buildTask}\` first ` +
+        `(${executor} depends on the build, unless run with --exclude-task-dependencies)`,
+    );
+  }
+  try {
+    return validManifest(readFileSync(path, 'utf8'), path, image.scope);
+  } catch (e) {
+    throw new NixisoError((e as Error).message);
+  }
 }
 
 /**
@@ -155,7 +191,7 @@ export async function resolveImageTarget(options: BuildExecutorSchema, context: 
  * (`expressionFile`, with `attribute` selecting the image in its value).
  */
 function imageSource(
-  options: BuildExecutorSchema,
+  options: BuildOptionsWithDefaults<BuildExecutorSchema>,
   where: { flake: boolean; absRoot: string; projectRoot: string; gitRoot?: string; nixCwd: string },
 ): ImageSource {
   const { absRoot, projectRoot, nixCwd } = where;
@@ -173,7 +209,7 @@ function imageSource(
     return {
       kind: 'flake',
       flakeRef: where.gitRoot ? gitFlakeRef(where.gitRoot, nixCwd, nixCwd) : flakePathRef('path', nixCwd, nixCwd),
-      configurationName: options.configurationName ?? 'liveImage',
+      configurationName: options.configurationName,
       ...(options.attribute ? { attribute: options.attribute } : {}),
     };
   }
@@ -199,128 +235,26 @@ function lockTargetName(context: ExecutorContext, projectName: string): string {
   return 'lock';
 }
 
-async function declaredInputs(target: ImageTarget): Promise<DeclaredInputs> {
-  const r = await capture(FLAKE_INPUTS_COMMAND, target.absRoot);
-  if (r.exitCode !== 0) {
-    const failure = parseNixFailure(r.stderr);
-    throw new NixisoError(
-      `cannot read the inputs of ${target.projectRoot}/flake.nix:\n${(failure.errorLines.length ? failure.errorLines : [r.stderr.trim()]).join('\n')}`,
-    );
-  }
-  return JSON.parse(r.stdout) as DeclaredInputs;
-}
-
-/**
- * flake.lock against flake.nix, before Nix builds: builds never write the
- * lock, so `require` fails here, naming the lock command, and `warn` says the
- * inputs float. Under `require` a lock that has every input is also checked
- * by Nix (`--no-update-lock-file`) for entries whose URL changed.
- */
-export async function checkFlakeLock(target: ImageTarget): Promise<void> {
-  const { request } = target;
-  if (request.source.kind !== 'flake') return;
-  const declared = await declaredInputs(target);
-  const lockPath = join(target.absRoot, 'flake.lock');
-  const lockText = existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : undefined;
-  const problem = lockFileProblem(declared, lockText, Object.keys(request.overrideInputs));
-  if (problem) {
-    const what = describeLockProblem(problem, target.projectRoot);
-    if (target.lockFile === 'require') throw new NixisoError(lockRequiredMessage(what, target.lockCommand));
-    logger.warn(`nixiso: warning: ${lockFloatingWarning(what, target.lockCommand)}`);
-    return;
-  }
-  if (target.lockFile !== 'require' || lockText === undefined || !lockCoversInputs(declared, lockText)) return;
-  const check = lockCheckCommand(request);
-  const r = await capture(check, target.absRoot);
-  if (r.exitCode === 0) return;
-  const what = isLockChangeRefusal(r.stderr)
-    ? `${target.projectRoot}/flake.lock is out of date: Nix would change it (an input's URL in flake.nix differs from what it locks)`
-    : `${target.projectRoot}/flake.lock could not be checked (\`${commandLine(check)}\` failed:\n${parseNixFailure(r.stderr).errorLines.join('\n') || r.stderr.trim()})`;
-  throw new NixisoError(lockRequiredMessage(what, target.lockCommand));
-}
-
-/**
- * A flake build names a configuration the project graph did not find
- * (a hand-written option, a stale project.json): before Nix builds, list
- * the flake's configurations and fail naming them when it is not one.
- */
-export async function assertConfigurationDefined(target: ImageTarget, context: ExecutorContext): Promise<void> {
-  const { source } = target.request;
-  if (source.kind !== 'flake' || source.attribute) return;
-  const found = (context.projectsConfigurations.projects[target.projectName]?.metadata as { nixiso?: { configurations?: unknown } } | undefined)
-    ?.nixiso?.configurations;
-  if (Array.isArray(found) && found.includes(source.configurationName)) return;
-  const r = await capture(configurationNamesCommand(target.request), target.absRoot);
-  // Nix says why it cannot list them (an input it cannot fetch, a syntax error) when it builds.
-  if (r.exitCode !== 0) return;
-  const names = JSON.parse(r.stdout) as string[];
-  if (names.includes(source.configurationName)) return;
-  throw new NixisoError(
-    `${join(target.projectRoot, 'flake.nix')} defines no nixosConfigurations.${source.configurationName}; ` +
-      `it defines ${names.length ? names.join(', ') : 'none'}. Set the option "configurationName", ` +
-      `or name the image configurations in ${join(target.projectRoot, 'project.json')}: "metadata": { "nixiso": { "configurations": [...] } }`,
-  );
-}
-
 function fail(message: string): never {
   throw new NixisoError(message);
 }
 
-/** Roots of the projects `project` depends on, directly or not. */
-export function dependencyRoots(graph: ProjectGraph, project: string): string[] {
-  const seen = new Set<string>([project]);
-  const queue = [project];
-  while (queue.length) {
-    const current = queue.shift() as string;
-    for (const dep of graph.dependencies[current] ?? []) {
-      if (graph.nodes[dep.target] && !seen.has(dep.target)) {
-        seen.add(dep.target);
-        queue.push(dep.target);
-      }
-    }
-  }
-  seen.delete(project);
-  return [...seen].map((name) => graph.nodes[name].data.root);
-}
-
 /**
- * A flake in git sees only tracked files. Untracked files in the image or the
- * projects it imports would make Nix fail with "path … does not exist"; name
- * them instead.
+ * The backend's own executable, when a build option may name it
+ * (Backend.executableOption): that option's file, relative to the workspace
+ * root, else the program on PATH; undefined when neither is there.
  */
-export async function untrackedFiles(target: ImageTarget, graph: ProjectGraph | undefined): Promise<string[]> {
-  if (!target.flake || !target.gitRoot) return [];
-  const roots = [target.projectRoot, ...(graph ? dependencyRoots(graph, target.projectName) : [])].map((root) =>
-    relative(target.gitRoot as string, resolve(target.workspaceRoot, root)) || '.',
-  );
-  const r = await capture(
-    { command: 'git', args: ['ls-files', '--others', '--exclude-standard', '--', ...roots] },
-    target.gitRoot,
-  );
-  // boot-test's options file is nixiso's, not Nix's: an image whose Nix reads it anyway fails in Nix, naming it.
-  const bootTestOptions = relative(target.gitRoot, resolve(target.workspaceRoot, target.projectRoot, BOOT_TEST_OPTIONS_FILE));
-  return r.exitCode === 0 ? r.stdout.split('\n').filter((f) => f && f !== bootTestOptions) : [];
+function backendExecutable(backend: Backend, options: BuildExecutorSchema, workspaceRoot: string): string | undefined {
+  if (!backend.executableOption) return undefined;
+  const { option, program } = backend.executableOption;
+  const given = options[option as keyof BuildExecutorSchema];
+  if (typeof given !== 'string' || !given) return findExecutable(program);
+  return findExecutable(resolve(workspaceRoot, given)) ?? fail(`option "${option}": ${given} does not exist`);
 }
 
-/** Fails, naming them, when files a git flake build needs are untracked. */
-export async function assertTracked(target: ImageTarget, graph: ProjectGraph | undefined): Promise<void> {
-  const untracked = await untrackedFiles(target, graph);
-  if (!untracked.length) return;
-  throw new NixisoError(
-    `these files are not tracked by git, so Nix cannot see them when it evaluates the flake ` +
-      `(a flake in a git repository sees only tracked files):\n${untracked.map((f) => `  ${f}`).join('\n')}\n` +
-      `run \`git add ${untracked.join(' ')}\` (or \`git add --intent-to-add\`) and try again`,
-  );
-}
-
-export function requireNix(backend: BackendId, nixosGenerate: string | undefined): void {
-  const needed = backend === 'nixos-generators' && nixosGenerate ? [] : ['nix'];
-  for (const name of needed) if (!findExecutable(name)) throw new NixisoError(NIX_MISSING);
-  if (backend === 'nix' && !findExecutable('nix-build')) throw new NixisoError(NIX_MISSING);
-  if (backend === 'build-image' && !findExecutable('nixos-rebuild')) {
-    throw new NixisoError(
-      'backend "build-image" needs nixos-rebuild (NixOS ≥ 25.05) on PATH, and it was not found; ' +
-        'use backend "nix" (the same system.build.images.<variant>) or run the build on NixOS',
-    );
+/** Fails before anything runs when a tool the request's backend needs is not on PATH, saying what to install. */
+export function requireBackendTools(request: Pick<BuildRequest, 'backend' | 'source' | 'executable'>): void {
+  for (const requirement of backendById(request.backend).requirements({ kind: request.source.kind, executable: request.executable })) {
+    if (!requirement.anyOf.some((name) => findExecutable(name))) throw new NixisoError(requirementMessage(requirement));
   }
 }

@@ -17,7 +17,8 @@ import type { CreateNodesContext, ProjectConfiguration } from '@nx/devkit';
 import { createTestWorkspace, describeWithNix, type NixTools, rawDerivation, tempTree, type TestWorkspace, workspaceRoot } from '@nixiso/testing';
 import { scanNixReads } from '../nix/language/scan-imports';
 import { flakeSelfRoot, imageReads } from './image-reads';
-import { bootTestOptionsInput, createNodesV2 } from './nodes';
+import { createNodesV2 } from './nodes';
+import { bootTestOptionsInput } from './targets/inputs';
 
 const INSTALLER = '{ modulesPath, ... }: { imports = [ "${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix" ]; }';
 const noGit = { ignoredOf: () => [] };

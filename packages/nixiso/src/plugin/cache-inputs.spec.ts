@@ -215,7 +215,6 @@ describeWithNix('cache inputs and nx affected against raw Nix (differential)', (
     );
     const stale = outcomes.filter((o) => o.stale).length;
     const needless = outcomes.filter((o) => o.rebuilt && !o.derivationChanged).length;
-    // eslint-disable-next-line no-console
     console.log(
       [
         '| edited input | image | derivation changed | rebuilt | result |',

@@ -9,7 +9,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { formatOfGenerator } from '../backends/backends';
+import { formatOfGenerator } from '../nix/building/formats';
 import { importsImageModule, type FlakeReading, nixMeaning, reachesImageModule, readFlake, type SourceTree } from '../nix/language/image-detect';
 import { nixSourceText } from '../nix/language/nix-source';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { CreateNodesContext, NxJsonConfiguration, ProjectConfiguration } from '@nx/devkit';
 import { tempTree } from '@nixiso/testing';
 import { validateOptsAgainstSchema } from 'nx/src/utils/params';
-import { createNodesV2, HELP_EXAMPLES, imageInputs, localSourcesOf, type NixisoPluginOptions } from './nodes';
+import { createNodesV2, type NixisoPluginOptions } from './nodes';
+import { HELP_EXAMPLES } from './targets/help';
 
 const INSTALLER = '{ modulesPath, ... }: { imports = [ "${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix" ]; }';
 
@@ -170,15 +171,6 @@ describe('createNodesV2: reads Nx would hash wrongly or not at all', () => {
     expect(runtimeOf(inputs)).toBeUndefined();
     expect(inputs.filter((i) => typeof i === 'object')).toEqual([]);
   });
-
-  it('imageInputs: a runtime input only for what it fingerprints; a channel always has one', () => {
-    const reads = { reads: [], external: [], home: [], lookups: [], env: [], ignored: [], computed: [], opaque: [] };
-    const localSources = { inWorkspace: [], external: [] };
-    expect(runtimeOf(imageInputs({ kind: 'flake', reads, localSources }, []))).toBeUndefined();
-    expect(runtimeOf(imageInputs({ kind: 'flake', reads: { ...reads, ignored: ['a/x.nix'] }, localSources }, []))).toMatch(/' ignored:a\/x\.nix$/);
-    expect(runtimeOf(imageInputs({ kind: 'flake', reads: { ...reads, lookups: ['mymods'] }, localSources }, []))).toMatch(/' find:mymods$/);
-    expect(runtimeOf(imageInputs({ kind: 'channel', reads, localSources }, []))).toMatch(/' find:nixpkgs find:home-manager$/);
-  });
 });
 
 describe('createNodesV2: which directories are images', () => {
@@ -299,7 +291,8 @@ describe('createNodesV2: help in nx show project', () => {
   it("every help example is valid options of its executor, by Nx's own validator (what nx run would say)", () => {
     const executors: Record<keyof typeof HELP_EXAMPLES, string> = { build: 'build', eval: 'eval', push: 'push', bootTest: 'boot-test', doctor: 'doctor' };
     for (const [example, options] of Object.entries(HELP_EXAMPLES) as [keyof typeof HELP_EXAMPLES, Record<string, unknown>][]) {
-      const schema = require(`../executors/${executors[example]}/schema.json`);
+      // The schema executors.json names, as Nx finds it (an executor's folder need not bear its name).
+      const schema = require(join('../..', require('../../executors.json').executors[executors[example]].schema));
       expect({ example, unknown: Object.keys(options).filter((key) => !(key in schema.properties)) }).toEqual({ example, unknown: [] });
       expect(() => validateOptsAgainstSchema(structuredClone(options), schema)).not.toThrow();
     }
@@ -334,18 +327,6 @@ describe('createNodesV2: help in nx show project', () => {
     expect(targets.eval.metadata?.help).toEqual(help('infra', 'eval--kiosk', { showTrace: true }));
     expect(targets.push.metadata?.help?.command).toBe('npx nx run infra:push--kiosk --help');
     expect(targets['boot-test'].metadata?.help?.command).toBe('npx nx run infra:boot-test--kiosk --help');
-  });
-});
-
-describe('localSourcesOf', () => {
-  it('local paths of nixPath entries and override inputs, relative to the workspace root; URLs and lookups skipped', () => {
-    const targets = [
-      { options: { nixPath: ['nixpkgs=./nixpkgs', 'home-manager=https://example.org/hm.tar.gz', '<x>'] } },
-      { configurations: { a: { overrideInputs: { nixpkgs: 'path:/opt/nixpkgs', hm: 'git+file:./hm', gh: 'github:o/r' } } } },
-      undefined,
-      { options: { nixPath: ['nixpkgs=/nix/store/abc-nixpkgs'] } },
-    ];
-    expect(localSourcesOf(targets, '/ws')).toEqual({ inWorkspace: ['hm', 'nixpkgs'], external: ['/opt/nixpkgs'] });
   });
 });
 

@@ -17,9 +17,9 @@
 import type { PostTasksExecution } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { READ_RECORD_FILE } from '../built-image/read-record';
+import { MANIFEST_FILE, READ_RECORD_FILE } from '../built-image/outputs';
 import { manifestScope, validManifest } from '../built-image/manifest';
-import type { NixisoPluginOptions } from './nodes';
+import type { NixisoPluginOptions } from './options';
 import { isIndirectRoot, linksTo } from '../built-image/out-link';
 import type { CacheHit } from '../built-image/restore';
 
@@ -48,7 +48,7 @@ function isBuildTarget(target: string, buildTarget: string): boolean {
 
 /** The manifest among the task's outputs (the build's outputPath decides where), absolute. */
 function manifestOf(task: { outputs: string[] }, workspaceRoot: string): string | undefined {
-  const output = task.outputs.find((o) => o === 'manifest.json' || o.endsWith('/manifest.json'));
+  const output = task.outputs.find((o) => o === MANIFEST_FILE || o.endsWith(`/${MANIFEST_FILE}`));
   return output === undefined ? undefined : resolve(workspaceRoot, output);
 }
 

@@ -14,7 +14,7 @@ import { type AccelOption, chooseAccel, type KvmFacts, DEFAULT_MEMORY_MIB, DEFAU
 import { capture, findExecutable, startInteractive } from '../../nix/process/run';
 import { type CheckOutput, createSerialReader, type FailedUnit, type SerialState } from '../../nix/boot/serial';
 import { ensureImage } from '../../built-image/restore';
-import { imageOutputDir, readBuiltImage } from '../../built-image/image-output';
+import { locateBuiltImage, readBuiltImage } from '../image-request';
 import { kvmOf, probeKvm } from '../doctor/facts';
 import { executorResult, NixisoError } from '../executor-result';
 import { mergeBootTestOptions, readBootTestOptionsFile } from './options-file';
@@ -134,13 +134,13 @@ export async function bootTest(options: BootTestExecutorSchema, context: Executo
   const fromFile = readBootTestOptionsFile(resolve(context.root, context.projectsConfigurations.projects[project].root));
   options = mergeBootTestOptions(fromFile?.options, options);
   const opts = normalize(options);
-  const distDir = imageOutputDir(options.outputPath, context.root, context.projectsConfigurations.projects[project].root);
-  const reportPath = join(distDir, BOOT_REPORT_FILE);
+  const image = locateBuiltImage(options.outputPath, context, 'boot-test');
+  const reportPath = join(image.outputs.dir, BOOT_REPORT_FILE);
   // A stale report must never describe this run, whatever happens next.
   rmSync(reportPath, { force: true });
-  const { manifest, scope, buildTask } = readBuiltImage(context, options.outputPath, 'boot-test', 'boots');
+  const manifest = readBuiltImage(image, 'boot-test', 'boots');
   try {
-    const { warning } = await ensureImage(manifest, scope, undefined, buildTask);
+    const { warning } = await ensureImage(manifest, image.scope, undefined, image.buildTask);
     if (warning) logger.warn(`nixiso: warning: ${warning}`);
   } catch (e) {
     throw new NixisoError((e as Error).message);
@@ -221,7 +221,7 @@ export async function bootTest(options: BootTestExecutorSchema, context: Executo
       serialTail: run.state.tail,
       testedAt: new Date().toISOString(),
     };
-    mkdirSync(distDir, { recursive: true });
+    mkdirSync(image.outputs.dir, { recursive: true });
     writeReport(reportPath, report);
     if (!result.passed) throw new NixisoError(`${result.failure}\nreport: ${reportPath}`);
     return report;

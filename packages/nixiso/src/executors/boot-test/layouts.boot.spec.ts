@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkspace, describeWithNix, describeWithQemu, type TestWorkspace } from '@nixiso/testing';
-import { HELP_EXAMPLES } from '../../plugin/nodes';
+import { HELP_EXAMPLES } from '../../plugin/targets/help';
 
 /** The boot-test.json the README shows, as a user would copy it (its comment line left out). */
 function readmeBootTestJson(): { checks: { run: string }[] } {

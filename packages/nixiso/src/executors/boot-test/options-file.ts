@@ -7,7 +7,7 @@
  * project.json changes the key of the image's build too. This file is read
  * by the executor when it runs, so it is no project configuration; the graph
  * plugin makes it an input of boot-test only (and of the build only when the
- * image's Nix code may see it: plugin/nodes.ts, metadata.nixiso.bootTestOptions).
+ * image's Nix code may see it: plugin/targets/inputs.ts, metadata.nixiso.bootTestOptions).
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';

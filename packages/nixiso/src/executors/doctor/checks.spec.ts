@@ -1,3 +1,5 @@
+import { findBackend } from '../../backends';
+import { NIX } from '../../backends/requirements';
 import {
   type CheckResult,
   doctorChecks,
@@ -15,7 +17,7 @@ const GiB = 1024 ** 3;
 function healthy(): DoctorFacts {
   return {
     nix: { path: '/usr/bin/nix', version: 'nix (Nix) 2.8.0' },
-    nixBuild: true,
+    backendTools: [{ requirement: NIX, found: '/usr/bin/nix' }],
     settings: {
       system: 'x86_64-linux',
       'extra-platforms': 'i686-linux',
@@ -49,14 +51,14 @@ function withImage(patch: Partial<DoctorFacts['image']>, facts = healthy()): Doc
 describe('doctorChecks', () => {
   it('all ok on a healthy machine', () => {
     expect(doctorChecks(healthy()).map((r) => [r.id, r.status])).toEqual([
-      ['nix', 'ok'], ['flakes', 'ok'], ['store-space', 'ok'], ['tmp-space', 'ok'], ['kvm', 'ok'], ['qemu', 'ok'], ['platform', 'ok'], ['substituters', 'ok'], ['cache-inputs', 'ok'],
+      ['nix', 'ok'], ['backend', 'ok'], ['flakes', 'ok'], ['store-space', 'ok'], ['tmp-space', 'ok'], ['kvm', 'ok'], ['qemu', 'ok'], ['platform', 'ok'], ['substituters', 'ok'], ['cache-inputs', 'ok'],
     ]);
     expect(check(healthy(), 'nix').message).toBe('Nix 2.8.0 (/usr/bin/nix)');
   });
 
   describe('Nix', () => {
     it('fails without Nix, saying how to install it; what needs Nix’s configuration is unknown', () => {
-      const facts = { ...healthy(), nix: undefined, nixBuild: false, settings: undefined, substituters: [] };
+      const facts = { ...healthy(), nix: undefined, backendTools: [{ requirement: NIX }], settings: undefined, substituters: [] };
       expect(check(facts, 'nix')).toMatchObject({ status: 'fail', message: 'nix is not on PATH', fix: expect.stringMatching(/https:\/\/nixos\.org\/download.*apt-get install nix-bin/) });
       expect(check(facts, 'flakes').status).toBe('warn');
       expect(check(facts, 'substituters')).toMatchObject({ status: 'warn', message: expect.stringMatching(/unknown/) });
@@ -70,10 +72,47 @@ describe('doctorChecks', () => {
       expect(check({ ...healthy(), nix: { path: '/x/nix' } }, 'nix').status).toBe('warn');
     });
 
-    it('fails a channel image built with the nix backend when nix-build is missing', () => {
-      const facts = withImage({ kind: 'channel' }, { ...healthy(), nixBuild: false });
-      expect(check(facts, 'nix')).toMatchObject({ status: 'fail', message: expect.stringMatching(/nix-build is not on PATH/) });
-      expect(check(withImage({ backend: 'nixos-generators' }, facts), 'nix').status).toBe('ok');
+  });
+
+  describe('the tools the backend runs', () => {
+    const tools = (backend: string, kind: 'flake' | 'channel', found: Record<string, string>): DoctorFacts => {
+      const requirements = findBackend(backend)?.requirements({ kind });
+      const backendTools = requirements?.map((requirement) => ({ requirement, found: requirement.anyOf.map((name) => found[name]).find(Boolean) }));
+      return withImage({ kind, backend }, { ...healthy(), backendTools });
+    };
+
+    it('fails a channel image built with the nix backend when nix-build is missing; a flake needs nix alone', () => {
+      const facts = tools('nix', 'channel', { nix: '/usr/bin/nix' });
+      expect(check(facts, 'backend')).toMatchObject({ status: 'fail', message: expect.stringMatching(/^nix: nix-build is not on PATH/), fix: expect.stringMatching(/install Nix/) });
+      expect(check(facts, 'nix').status).toBe('ok');
+      expect(check(tools('nix', 'flake', { nix: '/usr/bin/nix' }), 'backend')).toMatchObject({ status: 'ok', message: 'nix: /usr/bin/nix' });
+      expect(check(tools('nixos-generators', 'channel', { nix: '/usr/bin/nix' }), 'backend').status).toBe('ok');
+    });
+
+    it('fails build-image without nixos-rebuild, saying to use backend nix or build on NixOS', () => {
+      expect(check(tools('build-image', 'flake', { nix: '/usr/bin/nix' }), 'backend')).toMatchObject({
+        status: 'fail',
+        message: 'build-image: backend "build-image" needs nixos-rebuild (NixOS ≥ 25.05) on PATH, and it was not found',
+        fix: 'use backend "nix" (the same system.build.images.<variant>) or run the build on NixOS',
+      });
+      const found = { nix: '/usr/bin/nix', 'nixos-rebuild': '/run/current-system/sw/bin/nixos-rebuild' };
+      expect(check(tools('build-image', 'flake', found), 'backend')).toMatchObject({
+        status: 'ok',
+        message: 'build-image: /usr/bin/nix, /run/current-system/sw/bin/nixos-rebuild',
+      });
+    });
+
+    it('nixos-generators: nixos-generate, or Nix to run it from nixpkgs', () => {
+      expect(check(tools('nixos-generators', 'flake', { 'nixos-generate': '/bin/nixos-generate' }), 'backend').message).toBe('nixos-generators: /bin/nixos-generate');
+      expect(check(tools('nixos-generators', 'flake', {}), 'backend').status).toBe('fail');
+    });
+
+    it('fails for a backend nixiso does not know, naming those it does', () => {
+      expect(check(tools('docker', 'flake', {}), 'backend')).toMatchObject({
+        status: 'fail',
+        message: 'nixiso has no backend "docker"',
+        fix: "set the build's backend option to one of nix, nixos-generators, build-image",
+      });
     });
   });
 
@@ -234,8 +273,8 @@ describe('renderDoctorReport', () => {
     expect(lines[1]).toBe('  ok    Nix              Nix 2.8.0 (/usr/bin/nix)');
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}fail {2}host platform {4}the image is for aarch64-linux/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {25}→ a remote builder/));
-    expect(lines[lines.length - 1]).toBe('1 failed, 1 warning, 7 ok');
-    expect(renderDoctorReport('h', doctorChecks(healthy())).split('\n').pop()).toBe('all 9 checks ok');
+    expect(lines[lines.length - 1]).toBe('1 failed, 1 warning, 8 ok');
+    expect(renderDoctorReport('h', doctorChecks(healthy())).split('\n').pop()).toBe('all 10 checks ok');
   });
 });
 

@@ -3,12 +3,13 @@
  * in (gathered by executors/doctor/facts.ts), one result per check out, each
  * ok / warn / fail with what to do about it.
  */
+import { BACKEND_IDS, type Requirement } from '../../backends';
 import { builderSystems, crossBuildWarning } from '../../nix/building/platforms';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface CheckResult {
-  id: 'configurations' | 'nix' | 'flakes' | 'store-space' | 'tmp-space' | 'kvm' | 'qemu' | 'platform' | 'substituters' | 'cache-inputs' | 'read-tracing';
+  id: 'configurations' | 'nix' | 'backend' | 'flakes' | 'store-space' | 'tmp-space' | 'kvm' | 'qemu' | 'platform' | 'substituters' | 'cache-inputs' | 'read-tracing';
   title: string;
   status: CheckStatus;
   /** What was found. */
@@ -45,11 +46,17 @@ export interface ImageFacts {
   extraPlatforms: readonly string[];
 }
 
+/** A tool the image's backend runs (backends/: its requirements), and where it was found on PATH. */
+export interface BackendTool {
+  requirement: Requirement;
+  found?: string;
+}
+
 export interface DoctorFacts {
   /** `nix` on PATH and what `nix --version` said; undefined when there is none. */
   nix?: { path: string; version?: string };
-  /** `nix-build` is on PATH (the nix backend runs it for channel layouts). */
-  nixBuild: boolean;
+  /** The tools the image's backend runs; undefined when nixiso knows no backend of that name. */
+  backendTools?: readonly BackendTool[];
   /** `nix show-config`, when it ran. */
   settings?: Readonly<Record<string, string>>;
   /** Settings the build passes with --option: they win over nix.conf. */
@@ -156,10 +163,22 @@ function nixCheck(facts: DoctorFacts): CheckResult {
   if (facts.image.kind === 'flake' && !atLeast(version, [2, 4])) {
     return { ...base, status: 'fail', message: `${found} has no flakes (Nix ≥ 2.4), and this image is a flake`, fix: 'upgrade Nix to 2.4 or later' };
   }
-  if (facts.image.backend === 'nix' && facts.image.kind === 'channel' && !facts.nixBuild) {
-    return { ...base, status: 'fail', message: `${found}, but nix-build is not on PATH (channel images are built with it)`, fix: INSTALL_NIX };
-  }
   return { ...base, status: 'ok', message: found };
+}
+
+/** The tools the backend declares it runs, each on PATH. */
+function backendCheck(facts: DoctorFacts): CheckResult {
+  const base = { id: 'backend', title: 'backend tools' } as const;
+  const { backend } = facts.image;
+  const tools = facts.backendTools;
+  if (!tools) {
+    return { ...base, status: 'fail', message: `nixiso has no backend "${backend}"`, fix: `set the build's backend option to one of ${BACKEND_IDS.join(', ')}` };
+  }
+  const missing = tools.filter((t) => !t.found).map((t) => t.requirement);
+  if (missing.length) {
+    return { ...base, status: 'fail', message: `${backend}: ${missing.map((r) => r.missing).join('; ')}`, fix: [...new Set(missing.map((r) => r.fix))].join('; ') };
+  }
+  return { ...base, status: 'ok', message: `${backend}: ${tools.map((t) => t.found).join(', ') || 'runs no tool of its own'}` };
 }
 
 function flakesCheck(facts: DoctorFacts): CheckResult {
@@ -363,6 +382,7 @@ function configurationsCheck(facts: DoctorFacts): CheckResult {
 export function doctorChecks(facts: DoctorFacts): CheckResult[] {
   return [
     nixCheck(facts),
+    backendCheck(facts),
     flakesCheck(facts),
     spaceCheck('store', facts.store, facts.image.format),
     spaceCheck('tmp', facts.tmp, facts.image.format),

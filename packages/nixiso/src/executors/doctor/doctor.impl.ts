@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { doctorChecks, renderDoctorReport } from './checks';
 import type { BuildExecutorSchema } from '../image-build/schema';
+import { withBuildDefaults } from '../build-options';
 import { gatherFacts } from './facts';
 import { IMAGE_EXECUTORS, overriddenTargetWarningFor } from '../../nx/target-defaults';
 import type { DoctorExecutorSchema } from './schema';
@@ -50,10 +51,9 @@ export default async function doctorExecutor(
   }
   const projectRoot = context.projectsConfigurations.projects[projectName].root;
   const imageRoot = resolve(context.root, projectRoot);
-  const build = buildOptionsFor(options, context);
+  const build = withBuildDefaults(buildOptionsFor(options, context));
   const kind = existsSync(join(imageRoot, 'flake.nix')) ? 'flake' : 'channel';
-  const backend = build.backend ?? 'nix';
-  const format = build.format ?? 'iso';
+  const { backend, format } = build;
 
   const facts = await gatherFacts({
     imageRoot,

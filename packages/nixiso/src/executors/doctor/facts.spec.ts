@@ -7,10 +7,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { describeWithNix, tempDir } from '@nixiso/testing';
+import { dirname, join } from 'node:path';
+import { describeWithNix, tempDir, workspaceRoot } from '@nixiso/testing';
 import { type CheckResult, doctorChecks, type DoctorFacts } from './checks';
 import { nodeSystem } from '../../nix/building/platforms';
 import { enabledBinfmt, type FactsRequest, freeSpace, gatherFacts, reachSubstituter } from './facts';
@@ -82,8 +82,19 @@ describeWithNix('doctor facts on this machine', (nix) => {
     const empty = scratch('nixiso-empty-path-');
     const facts = await gatherFacts(request(image(), { env: { ...process.env, PATH: empty } }));
     expect(facts.nix).toBeUndefined();
-    expect(facts.nixBuild).toBe(false);
+    expect(facts.backendTools).toEqual([{ requirement: expect.objectContaining({ anyOf: ['nix'] }) }, { requirement: expect.objectContaining({ anyOf: ['nix-build'] }) }]);
+    expect(check(facts, 'backend')).toMatchObject({ status: 'fail', message: expect.stringMatching(/^nix: nix not found on PATH; nix-build is not on PATH/) });
     expect(check(facts, 'nix')).toMatchObject({ status: 'fail', message: 'nix is not on PATH', fix: expect.stringMatching(/nixos\.org\/download/) });
+  });
+
+  it('backend build-image: nixos-rebuild is looked up on PATH (the stand-in here)', async () => {
+    const standIn = join(workspaceRoot, 'tools/nix-fixtures/nixos-rebuild/bin');
+    const withRebuild = await gatherFacts(request(image(), { kind: 'flake', backend: 'build-image', env: { ...process.env, PATH: `${standIn}:${process.env.PATH}` } }));
+    expect(check(withRebuild, 'backend')).toMatchObject({ status: 'ok', message: expect.stringContaining(join(standIn, 'nixos-rebuild')) });
+    // Nix's own directory, unless a NixOS keeps nixos-rebuild there too.
+    if (existsSync(join(dirname(nix.nix), 'nixos-rebuild'))) return;
+    const onlyNix = await gatherFacts(request(image(), { kind: 'flake', backend: 'build-image', env: { ...process.env, PATH: dirname(nix.nix) } }));
+    expect(check(onlyNix, 'backend')).toMatchObject({ status: 'fail', message: expect.stringMatching(/needs nixos-rebuild/) });
   });
 
   it('flakes off in NIX_CONFIG: warns for a flake image; on: ok', async () => {

@@ -6,7 +6,8 @@
  */
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { DiskSpace, DoctorFacts, ImageFacts, SubstituterReach } from './checks';
+import { findBackend } from '../../backends';
+import type { BackendTool, DiskSpace, DoctorFacts, ImageFacts, SubstituterReach } from './checks';
 import { effectiveSettings, effectiveSubstituters, parseNixConfig } from './checks';
 import { hostPlatformOf, nodeSystem } from '../../nix/building/platforms';
 import { capture, findExecutable, startInteractive } from '../../nix/process/run';
@@ -147,6 +148,16 @@ export async function reachSubstituter(url: string, timeoutMs: number): Promise<
   }
 }
 
+/** Where each tool the backend runs for this kind of image is on PATH; undefined for a backend nixiso does not know. */
+export function backendTools(backend: string, kind: ImageFacts['kind'], path: string): BackendTool[] | undefined {
+  return findBackend(backend)
+    ?.requirements({ kind })
+    .map((requirement) => {
+      const found = requirement.anyOf.map((name) => findExecutable(name, path)).find((at) => at !== undefined);
+      return { requirement, ...(found ? { found } : {}) };
+    });
+}
+
 /** The QEMU boot-test would use for `system`, and whether KVM really runs here when it could. */
 async function qemuFacts(
   system: string | undefined,
@@ -200,7 +211,7 @@ export async function gatherFacts(req: FactsRequest): Promise<DoctorFacts> {
   const qemu = await qemuFacts(system ?? configured.system ?? nodeSystem(), configured.system ?? nodeSystem(), kvm, req);
   return {
     ...(nix ? { nix } : {}),
-    nixBuild: !!findExecutable('nix-build', env.PATH ?? ''),
+    backendTools: backendTools(req.backend, req.kind, env.PATH ?? ''),
     ...(settings ? { settings } : {}),
     optionOverrides,
     nodeSystem: nodeSystem(),

@@ -1,4 +1,4 @@
-import type { BackendId } from '../../backends/backends';
+import type { BackendId } from '../../backends';
 
 export interface DoctorExecutorSchema {
   buildTarget?: string;

@@ -4,7 +4,8 @@ import { commandLine, nixEvalCommand } from '../../nix/building/command';
 import { parseNixFailure } from '../../nix/building/errors';
 import { runCommand } from '../../nix/process/run';
 import { executorResult, NixisoError } from '../executor-result';
-import { assertTracked, assertConfigurationDefined, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
+import { requireBackendTools, resolveImageTarget } from '../image-request';
+import { checkSources } from '../source-checks';
 import type { EvalExecutorSchema } from './schema';
 
 /** Evaluates the image derivation; prints its .drv path. Nothing is built. */
@@ -14,10 +15,8 @@ export default async function evalExecutor(
 ): Promise<{ success: boolean }> {
   return executorResult(async () => {
     const target = await resolveImageTarget({ ...options, backend: 'nix' }, context);
-    requireNix('nix', undefined);
-    await assertTracked(target, context.projectGraph);
-    await checkFlakeLock(target);
-  await assertConfigurationDefined(target, context);
+    requireBackendTools(target.request);
+    await checkSources(target, context);
     let cmd;
     try {
       cmd = nixEvalCommand(target.request);

@@ -6,9 +6,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithNix, tempDir } from '@nixiso/testing';
-import { findFormat } from '../../backends/backends';
+import { findFormat } from '../../nix/building/formats';
 import { nodeSystem } from '../../nix/building/platforms';
 import type { ImageTarget } from '../image-request';
+import { manifestScope } from '../../built-image/manifest';
+import { imageOutputsIn } from '../../built-image/outputs';
 import { buildMachineWarning } from './build-machine';
 
 function imageFor(hostPlatform: string, request: Partial<ImageTarget['request']> = {}): ImageTarget {
@@ -24,8 +26,8 @@ function imageFor(hostPlatform: string, request: Partial<ImageTarget['request']>
     flake: false,
     lockFile: 'warn',
     lockCommand: 'nx run pi:lock',
-    distDir: join(workspaceRoot, 'dist/images/pi'),
-    manifestPath: join(workspaceRoot, 'dist/images/pi/manifest.json'),
+    outputs: imageOutputsIn(join(workspaceRoot, 'dist/images/pi')),
+    scope: manifestScope(workspaceRoot, 'images/pi'),
     request: {
       backend: 'nix',
       source: { kind: 'channel', configurationFile: join(absRoot, 'configuration.nix') },

@@ -10,22 +10,19 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
-import { generatorsDeprecationNote } from '../../backends/backends';
-import { buildCommand, commandLine, usesJsonLog } from '../../nix/building/command';
-import { parseNixFailure, refusedImageVariants } from '../../nix/building/errors';
+import { basename, dirname, join, relative } from 'node:path';
+import { backendById, buildCommand } from '../../backends';
+import { commandLine, usesJsonLog } from '../../nix/building/command';
+import { parseNixFailure } from '../../nix/building/errors';
 import { type BuildProgress, buildCounts, plainErrorText, substitutionCounts } from '../../nix/building/log';
 import { createProgressReporter, failureSummary, interruptedSummary } from '../../nix/building/progress';
 import {
   type BuildManifest,
   lastStorePath,
-  IMAGE_IDENTITY_FILE,
   imageIdentityJson,
   manifestJson,
   manifestProblems,
-  manifestScope,
   type ManifestScope,
-  outputPathProblem,
   parseBuildJson,
   problemLines,
   storePathOf,
@@ -33,10 +30,11 @@ import {
 import { rootForCacheEntry } from '../../built-image/cache-root';
 import { rootOutLink, sha256File } from '../../built-image/out-link';
 import { capture, runCommand } from '../../nix/process/run';
-import { recordFileIn, workspaceRecordPath } from '../../built-image/read-record';
+import { workspaceRecordPath } from '../../built-image/read-record';
 import { prepareTrace, recordConfiguration, recordReads, type TraceRun } from './read-recording';
 import { executorResult, NixisoError, report } from '../executor-result';
-import { assertTracked, assertConfigurationDefined, checkFlakeLock, requireNix, resolveImageTarget } from '../image-request';
+import { type ImageTarget, requireBackendTools, resolveImageTarget } from '../image-request';
+import { checkSources } from '../source-checks';
 import { buildMachineWarning } from './build-machine';
 import { assertRuntimeInputsReadable } from './runtime-input';
 import type { BuildExecutorSchema } from './schema';
@@ -96,15 +94,11 @@ export async function build(options: BuildExecutorSchema, context: ExecutorConte
 async function buildImage(options: BuildExecutorSchema, context: ExecutorContext, traces: TraceRun[]): Promise<BuildManifest> {
   const started = Date.now();
   const target = await resolveImageTarget(options, context);
-  const { request } = target;
-  // Before Nix runs: nix build would otherwise leave its out-link (a GC root) outside dist/ first.
-  const outLinkProblem = outputPathProblem(request.outLink, scopeOf(target));
-  if (outLinkProblem) throw new NixisoError(outLinkOptionMessage(options.outLink ?? request.outLink, outLinkProblem, scopeOf(target)));
-  requireNix(request.backend, request.nixosGenerate);
+  const { request, outputs } = target;
+  const backend = backendById(request.backend);
+  requireBackendTools(request);
 
-  await assertTracked(target, context.projectGraph);
-  await checkFlakeLock(target);
-  await assertConfigurationDefined(target, context);
+  await checkSources(target, context);
   await assertRuntimeInputsReadable(context);
 
   let cmd;
@@ -113,15 +107,15 @@ async function buildImage(options: BuildExecutorSchema, context: ExecutorContext
   } catch (e) {
     throw new NixisoError((e as Error).message);
   }
-  const deprecation = request.backend === 'nixos-generators' ? generatorsDeprecationNote(request.release) : undefined;
+  const deprecation = backend.deprecationNote?.(request.release);
   if (deprecation) logger.warn(`nixiso: warning: ${deprecation}`);
   const machineWarning = await buildMachineWarning(target);
   if (machineWarning) logger.warn(`nixiso: warning: ${machineWarning}`);
   // A stale manifest must never describe this build, whatever happens next.
-  rmSync(target.manifestPath, { force: true });
-  rmSync(join(target.distDir, IMAGE_IDENTITY_FILE), { force: true });
+  rmSync(outputs.manifest, { force: true });
+  rmSync(outputs.identity, { force: true });
   // Nor a stale record of what it read (built-image/read-record.ts).
-  rmSync(recordFileIn(target.distDir), { force: true });
+  rmSync(outputs.readRecord, { force: true });
   rmSync(workspaceRecordPath(target.workspaceRoot, target.projectRoot, recordConfiguration(context, cmd)), { force: true });
   mkdirSync(dirname(request.outLink), { recursive: true });
   report(`> ${commandLine(cmd)}`);
@@ -138,8 +132,8 @@ async function buildImage(options: BuildExecutorSchema, context: ExecutorContext
     throw new NixisoError(`interrupted by ${result.interruptedBy}; the Nix build was stopped${done}`);
   }
   if (result.exitCode !== 0) {
-    const variants = request.backend === 'build-image' ? refusedImageVariants(result.stdout, result.stderr) : undefined;
-    if (variants) throw new NixisoError(unknownVariantMessage(request.format.variant ?? request.format.id, variants, target.projectRoot));
+    const explained = backend.explainFailure?.({ stdout: result.stdout, stderr: result.stderr, format: request.format, projectRoot: target.projectRoot });
+    if (explained) throw new NixisoError(explained);
     // A flake is evaluated from its store copy: of the git work tree, or of the image directory.
     const localSource = target.flake ? (target.gitRoot ?? target.absRoot) : undefined;
     throw new NixisoError(
@@ -154,8 +148,8 @@ async function buildImage(options: BuildExecutorSchema, context: ExecutorContext
   if (!outPath) throw new NixisoError(`Nix succeeded but printed no store path and ${request.outLink} is missing`);
   const storePath = storePathOf(outPath);
   if (!storePath) throw new NixisoError(`Nix printed ${outPath}, which is not in the Nix store`);
-  if (request.backend !== 'nix') await relink(request.outLink, storePath, target, options.outLink);
-  if (request.backend === 'build-image') removeResultLink(join(target.absRoot, 'result'), storePath);
+  if (backend.outLink === 'relink') await relink(request.outLink, storePath, target);
+  if (backend.leavesResultLink) removeResultLink(join(target.absRoot, 'result'), storePath);
 
   const images = findImageFiles(outPath, request.format.extension);
   if (!images.length) throw new NixisoError(`no ${request.format.extension || 'image'} file in ${outPath}`);
@@ -169,10 +163,9 @@ async function buildImage(options: BuildExecutorSchema, context: ExecutorContext
   if (unrooted) logger.warn(`nixiso: warning: ${unrooted}`);
 
   let copiedTo: string | undefined;
-  if (options.copyTo) {
-    const dir = resolve(target.workspaceRoot, options.copyTo);
-    mkdirSync(dir, { recursive: true });
-    copiedTo = join(dir, basename(imagePath));
+  if (target.copyTo) {
+    mkdirSync(target.copyTo, { recursive: true });
+    copiedTo = join(target.copyTo, basename(imagePath));
     rmSync(copiedTo, { force: true });
     copyFileSync(imagePath, copiedTo);
     writeFileSync(`${copiedTo}.sha256`, `${sha256}  ${basename(imagePath)}\n`);
@@ -197,20 +190,12 @@ async function buildImage(options: BuildExecutorSchema, context: ExecutorContext
     builtAt: new Date().toISOString(),
     copiedTo,
   };
-  assertValidManifest(manifest, scopeOf(target), options.outLink);
-  mkdirSync(target.distDir, { recursive: true });
-  writeFileSync(target.manifestPath, manifestJson(manifest));
-  writeFileSync(join(target.distDir, IMAGE_IDENTITY_FILE), imageIdentityJson(manifest));
+  assertValidManifest(manifest, target.scope);
+  mkdirSync(outputs.dir, { recursive: true });
+  writeFileSync(outputs.manifest, manifestJson(manifest));
+  writeFileSync(outputs.identity, imageIdentityJson(manifest));
   if (trace) await recordReads(trace, cmd, target, context);
   return manifest;
-}
-
-function unknownVariantMessage(variant: string, declared: string[], projectRoot: string): string {
-  return (
-    `option "format": the configuration of ${projectRoot} declares no image variant "${variant}" ` +
-    `(nixos-rebuild build-image --image-variant ${variant} refused it); it declares: ${declared.join(', ')}. ` +
-    `Set format to one of them, or declare image.modules.${variant} in the configuration`
-  );
 }
 
 /** Nix's JSON log rendered on stderr while it runs: one updating line on a terminal, plain lines in CI logs. */
@@ -240,9 +225,10 @@ async function deriverOf(storePath: string, cwd: string): Promise<string | undef
 }
 
 /**
- * nixos-rebuild leaves ./result in the directory it runs in, the image's:
- * an untracked file there would fail the next flake build and change the
- * project's hash. The out-link replaces it; a link to anything else stays.
+ * A backend's tool may leave ./result in the directory it runs in, the
+ * image's (Backend.leavesResultLink: nixos-rebuild): an untracked file there
+ * would fail the next flake build and change the project's hash. The
+ * out-link replaces it; a link to anything else stays.
  */
 function removeResultLink(link: string, storePath: string): void {
   try {
@@ -260,44 +246,25 @@ function realpathIfLink(path: string): string | undefined {
   }
 }
 
-type ManifestTarget = Pick<Awaited<ReturnType<typeof resolveImageTarget>>, 'workspaceRoot' | 'projectRoot' | 'distDir' | 'absRoot'>;
-
-function scopeOf(target: ManifestTarget): ManifestScope {
-  return manifestScope(target.workspaceRoot, target.projectRoot);
-}
-
 /**
- * A build writes only manifests that a cache hit may act on (validManifest);
- * an out-link outside dist/<projectRoot> is the outLink option's doing, so
- * the message names it.
+ * A build writes only manifests that a cache hit may act on (validManifest).
+ * Its out-link was checked with the options (image-request.ts); this holds
+ * the store paths Nix printed, and the image path found under the link.
  */
-function assertValidManifest(manifest: BuildManifest, scope: ManifestScope, outLinkOption: string | undefined): void {
+function assertValidManifest(manifest: BuildManifest, scope: ManifestScope): void {
   const problems = manifestProblems(manifest, scope);
-  const outLink = problems.find((p) => p.field === 'outLink');
-  if (outLink && outLinkOption !== undefined) throw new NixisoError(outLinkOptionMessage(outLinkOption, outLink.why, scope));
   if (problems.length) throw new NixisoError(`the build produced a manifest a cache hit could not use:\n${problemLines(problems).join('\n')}`);
 }
 
-function outLinkOptionMessage(value: string, why: string, scope: ManifestScope): string {
-  const dist = join('dist', scope.projectRoot);
-  return (
-    `option "outLink" (${JSON.stringify(value)}) ${why}: Nx would neither cache nor restore the link, ` +
-    `and nixiso acts only on out-links inside ${dist}. Leave outLink unset (${join(dist, 'result')}) or name a path inside ${dist}`
-  );
-}
-
 /**
- * nixos-generate and nixos-rebuild do not always leave the out-link we asked
- * for, nor one Nix knows as a GC root: make it point at the result and
- * register it (nix-store --add-root), as nix build's own out-link is.
+ * nixos-generate and nixos-rebuild (Backend.outLink 'relink') do not always
+ * leave the out-link we asked for, nor one Nix knows as a GC root: make it
+ * point at the result and register it (nix-store --add-root), as nix
+ * build's own out-link is.
  */
-async function relink(outLink: string, storeRoot: string, target: ManifestTarget, outLinkOption: string | undefined): Promise<void> {
-  // Before anything is replaced: the link must be one a manifest may name.
-  const scope = scopeOf(target);
-  const problem = outputPathProblem(outLink, scope);
-  if (problem) throw new NixisoError(outLinkOptionMessage(outLinkOption ?? outLink, problem, scope));
+async function relink(outLink: string, storeRoot: string, target: ImageTarget): Promise<void> {
   try {
-    const { warning } = await rootOutLink(outLink, storeRoot, target.distDir, target.absRoot);
+    const { warning } = await rootOutLink(outLink, storeRoot, target.outputs.dir, target.absRoot);
     if (warning) logger.warn(`nixiso: warning: ${warning}`);
   } catch (e) {
     throw new NixisoError((e as Error).message);

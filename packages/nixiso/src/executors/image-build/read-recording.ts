@@ -92,7 +92,7 @@ export async function recordReads(trace: TraceRun, cmd: Command, target: ImageTa
     ...(context.targetName ? { target: context.targetName } : {}),
     ...(context.configurationName ? { configuration: context.configurationName } : {}),
   };
-  const where = { distDir: target.distDir, workspaceRoot: target.workspaceRoot, projectRoot: target.projectRoot, configurationName };
+  const where = { distFile: target.outputs.readRecord, workspaceRoot: target.workspaceRoot, projectRoot: target.projectRoot, configurationName };
   const empty = { files: [], listed: [], missing: [], external: [] };
   try {
     if (!trace.dir) {
@@ -181,7 +181,7 @@ function realpathOr(path: string): string {
 function readSetOptions(target: ImageTargetOf): Parameters<typeof readSet>[1] {
   const { workspaceRoot } = target;
   const realRoot = realpathOr(workspaceRoot);
-  const outputs = [target.distDir, target.request.outLink]
+  const outputs = [target.outputs.dir, target.request.outLink]
     .map((p) => relative(workspaceRoot, p))
     .filter((p) => p && !p.startsWith('..') && !isAbsolute(p));
   // Nix is given the flake as git+file://<git top level>?dir=<image> or path:<image>, both real paths (image-request.ts).

@@ -1,4 +1,4 @@
-import type { BackendId } from '../../backends/backends';
+import type { BackendId } from '../../backends';
 import type { LockFileOption } from '../../nix/flakes/flake-lock';
 
 export interface BuildExecutorSchema {

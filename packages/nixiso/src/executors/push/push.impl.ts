@@ -18,7 +18,7 @@ import { commandLine } from '../../nix/building/command';
 import { parseNixFailure } from '../../nix/building/errors';
 import { findExecutable, NIX_MISSING, runCommand } from '../../nix/process/run';
 import { ensureImage } from '../../built-image/restore';
-import { readBuiltImage } from '../../built-image/image-output';
+import { locateBuiltImage, readBuiltImage } from '../image-request';
 import { executorResult, NixisoError } from '../executor-result';
 import type { PushExecutorSchema } from './schema';
 
@@ -92,7 +92,8 @@ function binaryCacheOptions(options: PushExecutorSchema): BinaryCacheConfig {
 }
 
 export async function push(options: PushExecutorSchema, context: ExecutorContext): Promise<PushResult> {
-  const { manifest, scope, buildTask } = readBuiltImage(context, options.outputPath, 'push', 'copies');
+  const image = locateBuiltImage(options.outputPath, context, 'push');
+  const manifest = readBuiltImage(image, 'push', 'copies');
   const cache = resolveBinaryCache([{ source: `${context.projectName}:push options (binaryCache in nx.json, or the project's push target)`, config: binaryCacheOptions(options) }], process.env);
   if (!cache.url) {
     throw new NixisoError(
@@ -107,7 +108,7 @@ export async function push(options: PushExecutorSchema, context: ExecutorContext
 
   // The build may have been a cache hit in this very run, its image not back yet: the hook runs only after all tasks.
   try {
-    const { warning } = await ensureImage(manifest, scope, cache, buildTask);
+    const { warning } = await ensureImage(manifest, image.scope, cache, image.buildTask);
     if (warning) logger.warn(`nixiso: warning: ${warning}`);
   } catch (e) {
     throw new NixisoError((e as Error).message);

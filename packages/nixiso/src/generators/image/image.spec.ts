@@ -1,7 +1,7 @@
 import * as devkit from '@nx/devkit';
 import { readJson, readNxJson, updateNxJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { BACKENDS } from '../../backends/backends';
+import { BACKEND_IDS } from '../../backends';
 import { IMAGE_DEFAULTS } from './normalize-options';
 import { DEFAULT_HOST_PLATFORM, DEFAULT_PROFILE, DEFAULT_RELEASE, HOST_PLATFORMS, PROFILE_MODULES, RELEASES } from '../../nix/building/releases';
 import { imageConfigurations } from '../../nix/language/image-detect';
@@ -531,7 +531,7 @@ describe('schema.json', () => {
     mentionsAll('release', RELEASES.map((r) => r.id));
     mentionsAll('profile', Object.keys(PROFILE_MODULES));
     mentionsAll('hostPlatform', HOST_PLATFORMS);
-    mentionsAll('backend', BACKENDS);
+    mentionsAll('backend', BACKEND_IDS);
     // No schema default: a configuration added to an image flake takes the flake's release unless --release is given.
     expect(properties.release.default).toBeUndefined();
     expect(properties.release.description).toContain('newest stable release');

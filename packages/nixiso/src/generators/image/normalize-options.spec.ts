@@ -163,7 +163,7 @@ describe('normalizeImageOptions', () => {
     [{ sshAuthorizedKeys: ' ssh-ed25519 AAAA ok\nnot a key\n' }, /--sshAuthorizedKeys="not a key": unknown key type "not"/],
     [{ isoBaseName: 'a/b' }, /--isoBaseName="a\/b": must be a file name/],
     [{ backend: 'docker' as never }, /--backend="docker": must be one of nix, nixos-generators, build-image/],
-    [{ backend: 'build-image', release: '24.11' }, /--backend="build-image": needs NixOS >= 25.05/],
+    [{ backend: 'build-image', release: '24.11' }, /--backend="build-image": needs NixOS ≥ 25.05 \(nixos-rebuild build-image\) but --release is 24\.11/],
   ])('rejects %j', (options, message) => {
     expect(() => normalize(options)).toThrow(message);
   });

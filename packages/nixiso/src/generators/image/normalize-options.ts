@@ -6,9 +6,10 @@
  */
 import { isAbsolute, posix, relative } from 'node:path';
 import type { ImageGeneratorSchema } from './schema';
-import { BACKENDS, type BackendId } from '../../backends/backends';
+import { BACKEND_IDS, type BackendId, findBackend } from '../../backends';
 import { isNixAttrPath, isNixIdentifier } from '../../nix/language/escape';
 import { layoutFor, type Layout } from './layouts';
+import { BUILD_OPTION_DEFAULTS } from '../../executors/build-options';
 import {
   DEFAULT_HOST_PLATFORM,
   DEFAULT_PROFILE,
@@ -24,12 +25,12 @@ import {
 
 /** The article's values: what an image gets when an option is left out. */
 export const IMAGE_DEFAULTS = {
-  configurationName: 'liveImage',
+  configurationName: BUILD_OPTION_DEFAULTS.configurationName,
   packages: ['git', 'neovim'],
   homePackages: ['jq', 'fzf', 'curl'],
   /** The user the installer profiles define. */
   username: 'nixos',
-  backend: 'nix' as BackendId,
+  backend: BUILD_OPTION_DEFAULTS.backend,
 } as const;
 
 export interface NormalizedImageOptions {
@@ -244,9 +245,10 @@ export function normalizeImageOptions(schema: ImageGeneratorSchema, context: Nor
   check(isoBaseName === undefined || FILE_NAME.test(isoBaseName), 'isoBaseName', isoBaseName, 'must be a file name (letters, digits, ".", "_", "+", "-")');
 
   const backend = schema.backend ?? IMAGE_DEFAULTS.backend;
-  check(BACKENDS.includes(backend), 'backend', backend, `must be one of ${BACKENDS.join(', ')}`);
-  if (backend === 'build-image' && release && !release.hasImageVariants) {
-    problems.push(problem('backend', backend, `needs NixOS >= 25.05 (nixos-rebuild build-image) but --release is ${release.id}`));
+  const known = findBackend(backend);
+  check(known !== undefined, 'backend', backend, `must be one of ${BACKEND_IDS.join(', ')}`);
+  if (known?.releases && release && !known.releases.supports(release)) {
+    problems.push(problem('backend', backend, `needs ${known.releases.needs} but --release is ${release.id}`));
   }
 
   if (problems.length > 0) {

@@ -1,4 +1,4 @@
-import type { BackendId } from '../../backends/backends';
+import type { BackendId } from '../../backends';
 
 /** Options of `nx g @nixiso:image`, as schema.json describes them. */
 export interface ImageGeneratorSchema {

@@ -4,8 +4,7 @@
  * here pin the commands users would type by hand.
  */
 import { posix } from 'node:path';
-import type { BackendId, Format } from '../../backends/backends';
-import { systemBuildAttr } from '../../backends/backends';
+import { type Format, systemBuildAttr } from './formats';
 import { nixAttrName } from '../language/escape';
 import { encodeFlakeQueryValue, flakePathRef } from '../flakes/flake-ref';
 import type { Release } from './releases';
@@ -42,15 +41,6 @@ export function describeSource(source: ImageSource): string {
   return source.attribute ? `${source.file} -A ${source.attribute}` : source.file;
 }
 
-/** Backends other than plain Nix build a NixOS configuration; an image given as an attribute or an expression is Nix's alone. */
-function requireConfiguration(req: Pick<NixRequest, 'source'>, backend: string): void {
-  if (req.source.kind === 'expression' || (req.source.kind === 'flake' && req.source.attribute)) {
-    throw new Error(
-      `backend "${backend}" builds a NixOS configuration, but this image is ${describeSource(req.source)}, which Nix builds as it is; use backend "nix"`,
-    );
-  }
-}
-
 export interface NixRequest {
   source: ImageSource;
   format: Format;
@@ -74,12 +64,6 @@ export interface NixRequest {
   extraArgs: readonly string[];
   showTrace: boolean;
   printBuildLogs: boolean;
-}
-
-export interface BuildRequest extends NixRequest {
-  backend: BackendId;
-  /** `nixos-generate` to run; undefined → `nix run nixpkgs#nixos-generators --`. */
-  nixosGenerate?: string;
 }
 
 export const FLAKE_FEATURES = ['--extra-experimental-features', 'nix-command flakes'];
@@ -122,11 +106,13 @@ function optionArgs(req: Pick<NixRequest, 'nixOptions'>): string[] {
   return args;
 }
 
-function includeArgs(req: NixRequest): string[] {
+/** The request's `-I` entries. */
+export function includeArgs(req: Pick<NixRequest, 'nixPath'>): string[] {
   return req.nixPath.flatMap((entry) => ['-I', entry]);
 }
 
-function overrideArgs(req: NixRequest): string[] {
+/** The request's flake input overrides, as `--override-input <name> <ref>`. */
+export function overrideArgs(req: Pick<NixRequest, 'overrideInputs'>): string[] {
   return Object.entries(req.overrideInputs).flatMap(([name, value]) => ['--override-input', name, inputRef(value)]);
 }
 
@@ -166,7 +152,12 @@ export function distributionArgs(req: Pick<NixRequest, 'builders' | 'maxJobs' | 
   ];
 }
 
-function commonTail(req: NixRequest, systemFlag: 'nix' | 'legacy' = 'nix'): string[] {
+/**
+ * What every build command ends with: the system, remote builders, --option
+ * settings, --show-trace and the extra arguments (last, so that they win).
+ * `legacy`: a tool without --system (nix-build, nixos-rebuild) gets the Nix setting.
+ */
+export function commonTail(req: NixRequest, systemFlag: 'nix' | 'legacy' = 'nix'): string[] {
   const system = !req.system ? [] : systemFlag === 'nix' ? ['--system', req.system] : ['--option', 'system', req.system];
   return [
     ...system,
@@ -262,70 +253,6 @@ export function nixEvalCommand(req: NixRequest): Command {
       ...commonTail(req, 'legacy'),
     ],
   };
-}
-
-/**
- * nixos-generators: `nixos-generate --format <f> (--configuration <file> | --flake <ref>#<name>) -o <link>`,
- * or through `nix run nixpkgs#nixos-generators --` when it is not on PATH.
- */
-export function nixosGenerateCommand(req: BuildRequest): Command {
-  requireConfiguration(req, 'nixos-generators');
-  if (!req.format.generatorsFormat) {
-    throw new Error(`format "${req.format.id}" is not a nixos-generators format`);
-  }
-  // nixos-generate has no --override-input (and no lock-file flags: it evaluates
-  // through builtins.getFlake, which never writes flake.lock and fails when it
-  // would change); flake inputs are pinned in flake.lock instead. Channel images have no flake inputs, so the option means nothing there.
-  if (req.source.kind === 'flake' && Object.keys(req.overrideInputs).length) {
-    throw new Error(
-      `option "overrideInputs" (${Object.keys(req.overrideInputs).join(', ')}) cannot be passed to nixos-generate, ` +
-        'which has no --override-input; pin the inputs in flake.lock instead ' +
-        '(`nix flake lock --override-input <name> <ref>`) or use backend "nix"',
-    );
-  }
-  const args = [
-    '--format', req.format.generatorsFormat,
-    ...(req.source.kind === 'flake'
-      ? ['--flake', `${req.source.flakeRef}#${req.source.configurationName}`]
-      : ['--configuration', (req.source as { configurationFile: string }).configurationFile]),
-    '-o', req.outLink,
-    ...includeArgs(req),
-    ...commonTail(req),
-  ];
-  if (req.nixosGenerate) return { command: req.nixosGenerate, args };
-  return { command: 'nix', args: [...FLAKE_FEATURES, 'run', 'nixpkgs#nixos-generators', '--', ...args] };
-}
-
-/** `nixos-rebuild build-image --image-variant <variant>` (NixOS ≥ 25.05). */
-export function buildImageCommand(req: BuildRequest): Command {
-  requireConfiguration(req, 'build-image');
-  if (req.release && !req.release.hasImageVariants) {
-    throw new Error(
-      `backend "build-image" needs NixOS ≥ 25.05 (nixos-rebuild build-image) but the image targets NixOS ${req.release.id}; ` +
-        'use backend "nix" or "nixos-generators"',
-    );
-  }
-  if (!req.format.variant) throw new Error(`format "${req.format.id}" has no image variant for nixos-rebuild build-image`);
-  const args = ['build-image', '--image-variant', req.format.variant];
-  if (req.source.kind === 'flake') {
-    args.push('--flake', `${req.source.flakeRef}#${req.source.configurationName}`, NO_WRITE_LOCK_FILE, ...overrideArgs(req));
-  } else {
-    args.push('-I', `nixos-config=${(req.source as { configurationFile: string }).configurationFile}`);
-  }
-  // nixos-rebuild has no --system (it rejects unknown options): the Nix setting does the same.
-  args.push(...includeArgs(req), ...commonTail(req, 'legacy'));
-  return { command: 'nixos-rebuild', args };
-}
-
-export function buildCommand(req: BuildRequest): Command {
-  switch (req.backend) {
-    case 'nix':
-      return nixBuildCommand(req);
-    case 'nixos-generators':
-      return nixosGenerateCommand(req);
-    case 'build-image':
-      return buildImageCommand(req);
-  }
 }
 
 /** A command as one shell line, for logs and the manifest. */

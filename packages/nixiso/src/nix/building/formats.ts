@@ -1,11 +1,10 @@
 /**
- * Backends and image formats: one table each, consulted by the command
- * builder, the executor schema defaults and the graph plugin.
+ * The image formats NixOS builds, one table: what each is called by
+ * `system.build`, by nixos-generators and by `nixos-rebuild build-image`, and
+ * the extension of its file. Facts about NixOS and its tools, read by the
+ * command builders, the backends (backends/) and the graph plugin.
  */
-import type { Release } from '../nix/building/releases';
-
-export const BACKENDS = ['nix', 'nixos-generators', 'build-image'] as const;
-export type BackendId = (typeof BACKENDS)[number];
+import type { Release } from './releases';
 
 export interface Format {
   id: string;
@@ -47,43 +46,6 @@ export function findFormat(id: string): Format | undefined {
 /** The format a nixos-generators format name builds (`install-iso` → iso-installer), or undefined for one outside the table. */
 export function formatOfGenerator(name: string): Format | undefined {
   return FORMATS.find((f) => f.generatorsFormat === name);
-}
-
-/** What a variant name may be: a plain Nix attribute name, as nixos-rebuild splices it into an attribute path. */
-const VARIANT_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
-
-/**
- * The format option `id` names for a backend, or an error message. FORMATS
- * holds every backend's names; `build-image` also takes any other image
- * variant the configuration declares (`image.modules.<name>`): only
- * nixos-rebuild, which evaluates `config.system.build.images`, knows which
- * exist, and it fails listing them.
- */
-export function formatFor(id: string, backend: BackendId): Format | { error: string } {
-  const known = findFormat(id);
-  if (known) return known;
-  if (backend === 'build-image' && VARIANT_NAME.test(id)) return { id, extension: '', variant: id };
-  const expected = `expected one of ${FORMATS.map((f) => f.id).join(', ')}`;
-  return {
-    error:
-      backend === 'build-image'
-        ? `option "format": "${id}" is neither a format (${expected}) nor an image variant name (letters, digits, _, ' and -)`
-        : `option "format": unknown format "${id}" (${expected}; ` +
-          'backend "build-image" also builds any other variant the configuration declares in image.modules)',
-  };
-}
-
-/**
- * nixos-generators' own deprecation note (its format module's warning) for
- * an image whose release has `nixos-rebuild build-image`, or undefined.
- */
-export function generatorsDeprecationNote(release: Release | undefined): string | undefined {
-  if (!release?.hasImageVariants) return undefined;
-  return (
-    `nixos-generators is deprecated, since it has been upstreamed into nixpkgs as of NixOS 25.05 ` +
-    `(this image targets NixOS ${release.id}). See https://nixos.org/manual/nixos/stable/#sec-image-nixos-rebuild-build-image; ` +
-    'set backend: "build-image" to build the same image with nixos-rebuild build-image --image-variant <variant>'
-  );
 }
 
 /**

@@ -1,0 +1,34 @@
+import { findFormat, type Format } from '../nix/building/formats';
+import { nixBuildCommand } from '../nix/building/command';
+import { type BuildRequest, buildCommand } from './index';
+import { backend } from './nix.backend';
+
+const base: BuildRequest = {
+  backend: 'nix',
+  source: { kind: 'channel', configurationFile: '/ws/images/a/configuration.nix' },
+  format: findFormat('iso') as Format,
+  outLink: '/ws/dist/images/a/result',
+  nixPath: [],
+  nixOptions: {},
+  overrideInputs: {},
+  extraArgs: [],
+  showTrace: false,
+  printBuildLogs: false,
+};
+
+describe('nix backend', () => {
+  it('builds with nixBuildCommand (its specs are nix/building/command.spec.ts), leaving a rooted out-link', () => {
+    const flake: BuildRequest = { ...base, source: { kind: 'flake', flakeRef: 'path:/ws/images/a', configurationName: 'liveImage' } };
+    for (const req of [base, flake]) expect(buildCommand(req)).toEqual(nixBuildCommand(req));
+    expect(backend).toMatchObject({ outLink: 'rooted' });
+    expect(backend.leavesResultLink).toBeFalsy();
+  });
+
+  it('needs nix-build for channel images and expressions, nix alone for flakes', () => {
+    const tools = (kind: 'flake' | 'channel' | 'expression') => backend.requirements({ kind }).map((r) => r.anyOf.join('|'));
+    expect(tools('flake')).toEqual(['nix']);
+    expect(tools('channel')).toEqual(['nix', 'nix-build']);
+    expect(tools('expression')).toEqual(['nix', 'nix-build']);
+    expect(backend.requirements({ kind: 'channel' })[1].missing).toMatch(/nix-build is not on PATH/);
+  });
+});
