@@ -1,22 +1,10 @@
 import { commandLine, usesJsonLog } from '../nix/building/command';
-import { findFormat, type Format } from '../nix/building/formats';
 import { findRelease } from '../nix/building/releases';
 import { type BuildRequest, buildCommand } from './index';
 import { backend, explainRefusedVariant } from './build-image.backend';
+import { buildRequest } from './__fixtures__/request';
 
-const flake: BuildRequest = {
-  backend: 'build-image',
-  source: { kind: 'flake', flakeRef: 'git+file:///ws?dir=images/a', configurationName: 'liveImage' },
-  format: findFormat('iso') as Format,
-  release: findRelease('25.05'),
-  outLink: '/ws/dist/images/a/result',
-  nixPath: [],
-  nixOptions: {},
-  overrideInputs: {},
-  extraArgs: [],
-  showTrace: false,
-  printBuildLogs: false,
-};
+const flake: BuildRequest = buildRequest({ backend: 'build-image', source: { kind: 'flake', flakeRef: 'git+file:///ws?dir=images/a', configurationName: 'liveImage' }, release: findRelease('25.05') });
 
 describe('build-image backend', () => {
   it('runs nixos-rebuild build-image with the image variant', () => {

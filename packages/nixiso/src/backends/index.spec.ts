@@ -4,19 +4,9 @@ import { findFormat, type Format } from '../nix/building/formats';
 import { findRelease } from '../nix/building/releases';
 import { BACKEND_IDS, BACKENDS, backendById, type BuildRequest, buildCommand, findBackend, formatFor, releaseProblem, requirementMessage } from './index';
 import { NIX } from './requirements';
+import { buildRequest } from './__fixtures__/request';
 
-const base: BuildRequest = {
-  backend: 'nix',
-  source: { kind: 'channel', configurationFile: '/ws/images/a/configuration.nix' },
-  format: findFormat('iso') as Format,
-  outLink: '/ws/dist/images/a/result',
-  nixPath: [],
-  nixOptions: {},
-  overrideInputs: {},
-  extraArgs: [],
-  showTrace: false,
-  printBuildLogs: false,
-};
+const base: BuildRequest = buildRequest();
 
 describe('the registry', () => {
   it('finds every <id>.backend.ts module of the folder, the default first', () => {

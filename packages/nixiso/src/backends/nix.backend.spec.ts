@@ -1,20 +1,9 @@
-import { findFormat, type Format } from '../nix/building/formats';
 import { nixBuildCommand } from '../nix/building/command';
 import { type BuildRequest, buildCommand } from './index';
 import { backend } from './nix.backend';
+import { buildRequest } from './__fixtures__/request';
 
-const base: BuildRequest = {
-  backend: 'nix',
-  source: { kind: 'channel', configurationFile: '/ws/images/a/configuration.nix' },
-  format: findFormat('iso') as Format,
-  outLink: '/ws/dist/images/a/result',
-  nixPath: [],
-  nixOptions: {},
-  overrideInputs: {},
-  extraArgs: [],
-  showTrace: false,
-  printBuildLogs: false,
-};
+const base: BuildRequest = buildRequest();
 
 describe('nix backend', () => {
   it('builds with nixBuildCommand (its specs are nix/building/command.spec.ts), leaving a rooted out-link', () => {

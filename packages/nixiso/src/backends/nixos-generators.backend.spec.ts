@@ -3,19 +3,9 @@ import { findFormat, type Format } from '../nix/building/formats';
 import { findRelease } from '../nix/building/releases';
 import { type BuildRequest, buildCommand } from './index';
 import { backend, generatorsDeprecationNote } from './nixos-generators.backend';
+import { buildRequest } from './__fixtures__/request';
 
-const base: BuildRequest = {
-  backend: 'nixos-generators',
-  source: { kind: 'channel', configurationFile: '/ws/images/a/configuration.nix' },
-  format: findFormat('iso') as Format,
-  outLink: '/ws/dist/images/a/result',
-  nixPath: [],
-  nixOptions: {},
-  overrideInputs: {},
-  extraArgs: [],
-  showTrace: false,
-  printBuildLogs: false,
-};
+const base: BuildRequest = buildRequest({ backend: 'nixos-generators' });
 const flake: BuildRequest = { ...base, source: { kind: 'flake', flakeRef: 'git+file:///ws?dir=images/a', configurationName: 'liveImage' } };
 
 describe('nixos-generators backend', () => {

@@ -11,19 +11,9 @@ import {
   usesJsonLog,
 } from './command';
 import { findRelease } from './releases';
+import { nixRequest } from './__fixtures__/request';
 
-const iso = findFormat('iso')!;
-const base: NixRequest = {
-  source: { kind: 'channel', configurationFile: '/ws/images/a/configuration.nix' },
-  format: iso,
-  outLink: '/ws/dist/images/a/result',
-  nixPath: [],
-  nixOptions: {},
-  overrideInputs: {},
-  extraArgs: [],
-  showTrace: false,
-  printBuildLogs: false,
-};
+const base: NixRequest = nixRequest();
 const flake: NixRequest = {
   ...base,
   source: { kind: 'flake', flakeRef: 'git+file:///ws?dir=images/a', configurationName: 'liveImage' },
