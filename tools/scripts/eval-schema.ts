@@ -28,6 +28,8 @@ const BUILD_ONLY: Record<BuildOnlyOption, true> = {
   printBuildLogs: true,
   copyTo: true,
   nixosGenerate: true,
+  maxImageSize: true,
+  maxClosureSize: true,
 };
 
 export const BUILD_ONLY_OPTIONS = Object.keys(BUILD_ONLY) as BuildOnlyOption[];

@@ -65,6 +65,11 @@ describe('manifest validation', () => {
     expect(problemsOf({ drvPath: `/nix/store/${HASH}-x.drv/../../../tmp/y.drv` })[0]).toMatchObject({ field: 'drvPath' });
   });
 
+  it('takes a toplevel directly in the store, and refuses one elsewhere', () => {
+    expect(problemsOf({ toplevel: `/nix/store/${HASH}-nixos-system-rescue-24.05` })).toEqual([]);
+    expect(problemsOf({ toplevel: '/etc' })).toEqual([{ field: 'toplevel', value: '/etc', why: 'is not in the Nix store /nix/store' }]);
+  });
+
   it('refuses an imagePath outside dist/<projectRoot> or beside the out-link', () => {
     expect(problemsOf({ imagePath: '../../etc/shadow' })).toEqual([
       { field: 'imagePath', value: '../../etc/shadow', why: 'resolves to /etc/shadow, outside dist/images/rescue, the directory Nx caches and restores' },

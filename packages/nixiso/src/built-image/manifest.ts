@@ -27,6 +27,24 @@ export interface BuildManifest {
   derivationsBuilt?: number;
   derivationsSubstituted?: number;
   builtAt: string;
+  /**
+   * The NixOS system the image carries (`config.system.build.toplevel` of
+   * the configuration it was built from): the one nixos-system derivation of
+   * the image's derivation graph that no other system there was built from,
+   * so specialisations do not count. Absent when there is none or several,
+   * as for an image given as a plain flake attribute or expressionFile that
+   * is not built from one NixOS system; `systemNote` then says why.
+   */
+  toplevel?: string;
+  /**
+   * Bytes in the toplevel's closure (`nix path-info --closure-size`): what
+   * the system installs. Absent when the toplevel is, or when it is not in
+   * the local store (an image fetched from a binary cache brings only
+   * itself); `systemNote` then says why.
+   */
+  closureSize?: number;
+  /** Why toplevel or closureSize is absent. */
+  systemNote?: string;
   /** Copy of the image outside the store (option copyTo). */
   copiedTo?: string;
 }
@@ -68,7 +86,7 @@ export interface ManifestScope extends ImageProject {
 
 /** One field of a manifest that nixiso must not act on, and why. */
 export interface ManifestProblem {
-  field: 'storePath' | 'drvPath' | 'outLink' | 'imagePath';
+  field: 'storePath' | 'drvPath' | 'toplevel' | 'outLink' | 'imagePath';
   value: unknown;
   why: string;
 }
@@ -119,6 +137,10 @@ export function manifestProblems(manifest: BuildManifest, scope: ManifestScope):
   if (manifest.drvPath !== undefined) {
     const drv = storePathProblem(manifest.drvPath, scope.storeDir) ?? (manifest.drvPath.endsWith('.drv') ? undefined : 'is not a .drv file');
     if (drv) problems.push({ field: 'drvPath', value: manifest.drvPath, why: drv });
+  }
+  if (manifest.toplevel !== undefined) {
+    const toplevel = storePathProblem(manifest.toplevel, scope.storeDir);
+    if (toplevel) problems.push({ field: 'toplevel', value: manifest.toplevel, why: toplevel });
   }
   const outLink = outputPathProblem(manifest.outLink, scope);
   if (outLink) problems.push({ field: 'outLink', value: manifest.outLink, why: outLink });

@@ -22,6 +22,7 @@ import { NixisoError } from './executor-result';
 import { type BuildOptionsWithDefaults, withBuildDefaults } from './build-options';
 import { type ImageOutputs, placeOutputs } from '../built-image/outputs';
 import { type ManifestScope, manifestScope, type ValidManifest, validManifest } from '../built-image/manifest';
+import { parseBudgets, type SizeBudgets } from './image-build/size-budget';
 
 export interface ImageTarget {
   projectName: string;
@@ -42,6 +43,8 @@ export interface ImageTarget {
   scope: ManifestScope;
   /** Option copyTo, absolute: the directory that gets a copy of the image file. */
   copyTo?: string;
+  /** Options maxImageSize and maxClosureSize, in bytes: none set, no budget. */
+  budgets: SizeBudgets;
 }
 
 function releaseOf(options: BuildExecutorSchema, absRoot: string): Release | undefined {
@@ -99,6 +102,8 @@ export async function resolveImageTarget(given: BuildExecutorSchema, context: Ex
   const placed = placeOutputs(options, scope);
   if ('error' in placed) throw new NixisoError(placed.error);
   const { outputs, outLink } = placed;
+  const budgets = parseBudgets(options);
+  if ('error' in budgets) throw new NixisoError(budgets.error);
   const request: BuildRequest = {
     backend: backend.id,
     source,
@@ -136,6 +141,7 @@ export async function resolveImageTarget(given: BuildExecutorSchema, context: Ex
     outputs,
     scope,
     ...(options.copyTo ? { copyTo: resolve(workspaceRoot, options.copyTo) } : {}),
+    budgets,
   };
 }
 

@@ -28,6 +28,7 @@ function imageFor(hostPlatform: string, request: Partial<ImageTarget['request']>
     lockCommand: 'nx run pi:lock',
     outputs: imageOutputsIn(join(workspaceRoot, 'dist/images/pi')),
     scope: manifestScope(workspaceRoot, 'images/pi'),
+    budgets: {},
     request: {
       backend: 'nix',
       source: { kind: 'channel', configurationFile: join(absRoot, 'configuration.nix') },

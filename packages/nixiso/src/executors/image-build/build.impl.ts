@@ -36,6 +36,8 @@ import { executorResult, NixisoError, report } from '../executor-result';
 import { type ImageTarget, requireBackendTools, resolveImageTarget } from '../image-request';
 import { checkSources } from '../source-checks';
 import { buildMachineWarning } from './build-machine';
+import { systemClosure } from '../../built-image/system-closure';
+import { checkBudgets, describeSize } from './size-budget';
 import { assertRuntimeInputsReadable } from './runtime-input';
 import type { BuildExecutorSchema } from './schema';
 
@@ -77,7 +79,8 @@ export default async function buildExecutor(
 ): Promise<{ success: boolean }> {
   return executorResult(async () => {
     const manifest = await build(options, context);
-    report(`\nnixiso: ${manifest.imagePath}\n  ${manifest.sizeBytes} bytes, sha256 ${manifest.sha256}`);
+    const closure = manifest.closureSize !== undefined ? `\n  system ${manifest.toplevel}, closure ${describeSize(manifest.closureSize)}` : '';
+    report(`\nnixiso: ${manifest.imagePath}\n  ${manifest.sizeBytes} bytes, sha256 ${manifest.sha256}${closure}`);
   });
 }
 
@@ -154,13 +157,26 @@ async function buildImage(options: BuildExecutorSchema, context: ExecutorContext
   const images = findImageFiles(outPath, request.format.extension);
   if (!images.length) throw new NixisoError(`no ${request.format.extension || 'image'} file in ${outPath}`);
   const imagePath = images[0];
-  const [sha256, drvPath, unrooted] = await Promise.all([
+  const sizeBytes = statSync(imagePath).size;
+  const drvPath = built.drvPath ?? (await deriverOf(storePath, target.absRoot));
+  const [sha256, system, unrooted] = await Promise.all([
     sha256File(imagePath),
-    built.drvPath ?? deriverOf(storePath, target.absRoot),
+    // Only the manifest's record of the system: never a reason for the build to fail.
+    systemClosure(drvPath, target.absRoot).catch((e: Error) => ({ note: e.message, toplevel: undefined, closureSize: undefined })),
     // So that a later local cache hit finds this image even after dist/ is gone (built-image/cache-root.ts).
     rootForCacheEntry(storePath, target.workspaceRoot),
   ]);
   if (unrooted) logger.warn(`nixiso: warning: ${unrooted}`);
+  // Before the copy and the manifest: an image past its budget is recorded nowhere, as after any failed build.
+  const budgets = checkBudgets(target.budgets, { imageSize: sizeBytes, closureSize: system.closureSize }, system.note);
+  for (const line of budgets.unchecked) logger.warn(`nixiso: warning: ${line}`);
+  // The unchecked budget's warning already gave the reason.
+  if (system.note && !budgets.unchecked.length) {
+    logger.info(`nixiso: the manifest records no ${system.toplevel ? 'closureSize' : 'toplevel'}: ${system.note}`);
+  }
+  if (budgets.exceeded.length) {
+    throw new NixisoError(`${storePath} is over its size budget:\n${budgets.exceeded.map((line) => `  ${line}`).join('\n')}`);
+  }
 
   let copiedTo: string | undefined;
   if (target.copyTo) {
@@ -182,12 +198,15 @@ async function buildImage(options: BuildExecutorSchema, context: ExecutorContext
     outLink: relative(target.workspaceRoot, request.outLink),
     imagePath: relative(target.workspaceRoot, join(request.outLink, imagePath.slice(storePath.length))),
     imageFile: imagePath,
-    sizeBytes: statSync(imagePath).size,
+    sizeBytes,
     sha256,
     nixVersion: await version,
     durationMs: Date.now() - started,
     ...(log ? { derivationsBuilt: buildCounts(log).done, derivationsSubstituted: substitutionCounts(log).done } : {}),
     builtAt: new Date().toISOString(),
+    ...(system.toplevel ? { toplevel: system.toplevel } : {}),
+    ...(system.closureSize !== undefined ? { closureSize: system.closureSize } : {}),
+    ...(system.note ? { systemNote: system.note } : {}),
     copiedTo,
   };
   assertValidManifest(manifest, target.scope);

@@ -19,7 +19,12 @@ interface Manifest {
   backend: string;
   command: string;
   outLink: string;
+  toplevel?: string;
+  closureSize?: number;
 }
+
+/** The toplevel the stand-in nixpkgs builds, as NixOS names it: nixos-system-<hostName>-<label>. */
+const TOPLEVEL = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-nixos-system-[^/]+$/;
 
 function manifestOf(ws: TestWorkspace, project: string): Manifest {
   return JSON.parse(ws.read(`dist/examples/${project}/manifest.json`));
@@ -49,6 +54,8 @@ describeWithNix('build executor', (nix) => {
     expect(realpathSync(image)).toBe(m.imageFile);
     expect(sha256(image)).toBe(m.sha256);
     expect(readFileSync(image).length).toBe(m.sizeBytes);
+    expect(m.toplevel).toMatch(TOPLEVEL);
+    expect(m.closureSize).toBeGreaterThan(0);
     const described = readIsoJson<{ systemPackages: string[] }>(image);
     expect(JSON.stringify(described)).toMatch(/git/);
     expect(JSON.stringify(described)).toMatch(/neovim/);
@@ -179,6 +186,7 @@ describeWithNix('build executor', (nix) => {
       expect(r.status).toBe(0);
       const m = manifestOf(ws, project);
       expect(m.backend).toBe('nixos-generators');
+      expect(m.toplevel).toMatch(TOPLEVEL);
       expect(sha256(join(ws.root, m.imagePath))).toBe(m.sha256);
     }
   });
@@ -187,6 +195,23 @@ describeWithNix('build executor', (nix) => {
     const r = ws.nx(['run-many', '-t', 'build', '-c', 'offline', '-p', 'iso-channel', 'iso-flake', '--parallel=2', '--skip-nx-cache']);
     expect(r.status).toBe(0);
     expect(manifestOf(ws, 'iso-channel').storePath).not.toBe(manifestOf(ws, 'iso-flake').storePath);
+  });
+
+  it('fails an image past its size budget after the build, naming both sizes, and records nothing', () => {
+    const within = ws.nx(['run', 'iso-channel:build:offline', '--skip-nx-cache', '--maxImageSize=1TiB', '--maxClosureSize=1099511627776']);
+    expect(within.status).toBe(0);
+    const { sizeBytes, closureSize } = manifestOf(ws, 'iso-channel');
+    const r = ws.nx(['run', 'iso-channel:build:offline', '--skip-nx-cache', '--maxImageSize=1KiB', '--maxClosureSize=1000']);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/is over its size budget/);
+    expect(r.output).toContain(`(${sizeBytes} bytes), larger than maxImageSize 1.00 KiB (1024 bytes) by `);
+    expect(r.output).toContain(`(${closureSize} bytes), larger than maxClosureSize 1000 bytes by `);
+    // As after any failed build: no manifest or identity a later task could take for this image.
+    expect(existsSync(join(ws.root, 'dist/examples/iso-channel/manifest.json'))).toBe(false);
+    expect(existsSync(join(ws.root, 'dist/examples/iso-channel/image.json'))).toBe(false);
+    const bad = ws.nx(['run', 'iso-channel:build:offline', '--skip-nx-cache', '--maxImageSize=2G']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.output).toMatch(/option "maxImageSize": "2G" is not a size/);
   });
 
   it('names untracked files a flake build needs instead of failing inside Nix', () => {

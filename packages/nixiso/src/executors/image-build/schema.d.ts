@@ -30,4 +30,8 @@ export interface BuildExecutorSchema {
   /** A missing or outdated flake.lock: `require` fails, `warn` builds with floating inputs, `auto` is `require` when CI=true. */
   lockFile?: LockFileOption;
   nixosGenerate?: string;
+  /** Size budget of the image file: bytes, or a size with a unit (`1.5GiB`, `800MiB`); see size-budget.ts. */
+  maxImageSize?: number | string;
+  /** Size budget of the toplevel's closure, as maxImageSize. */
+  maxClosureSize?: number | string;
 }

@@ -225,6 +225,18 @@ describe('image generator', () => {
       expect(readNxJson(tree)?.plugins).toHaveLength(1);
     });
 
+    it('records the size budgets given, as given, with a non-default backend', async () => {
+      await run({ maxImageSize: '1.5GiB', maxClosureSize: 4000000000, backend: 'nixos-generators' });
+      expect(readJson(tree, 'images/demo/project.json').targets).toEqual({
+        build: { options: { backend: 'nixos-generators', maxImageSize: '1.5GiB', maxClosureSize: 4000000000 } },
+      });
+    });
+
+    it('records a size budget alone, without the default backend', async () => {
+      await run({ maxClosureSize: '800MiB' });
+      expect(readJson(tree, 'images/demo/project.json').targets).toEqual({ build: { options: { maxClosureSize: '800MiB' } } });
+    });
+
     it.each([[undefined], ['nix' as const]])('writes no target for backend %s', async (backend) => {
       await run({ backend });
       expect(readJson(tree, 'images/demo/project.json').targets).toBeUndefined();
@@ -514,6 +526,7 @@ describe('schema.json', () => {
       [
         'directory', 'name', 'flake', 'homeManager', 'release', 'stateVersion', 'hostPlatform', 'configurationName', 'profile',
         'packages', 'homePackages', 'username', 'hostName', 'timeZone', 'sshAuthorizedKeys', 'isoBaseName', 'backend', 'tags', 'skipFormat', 'skipLock',
+        'maxImageSize', 'maxClosureSize',
       ].sort(),
     );
     for (const [name, property] of Object.entries(properties)) expect([name, property.description]).toEqual([name, expect.any(String)]);

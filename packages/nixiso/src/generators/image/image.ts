@@ -128,15 +128,21 @@ function lockNewFlake(tree: Tree, options: NormalizedImageOptions): GeneratorCal
 
 /**
  * project.json without a build target: the graph plugin infers build, eval and
- * lock. Only a non-default backend is recorded, as an option of that target.
+ * lock. Only a non-default backend and the size budgets given are recorded,
+ * as options of that target.
  */
 export function imageProjectConfiguration(options: NormalizedImageOptions, buildTarget = 'build'): ProjectConfiguration {
+  const buildOptions = {
+    ...(options.backend === IMAGE_DEFAULTS.backend ? {} : { backend: options.backend }),
+    ...(options.maxImageSize !== undefined ? { maxImageSize: options.maxImageSize } : {}),
+    ...(options.maxClosureSize !== undefined ? { maxClosureSize: options.maxClosureSize } : {}),
+  };
   return {
     root: options.projectRoot,
     sourceRoot: options.projectRoot,
     projectType: 'application',
     tags: options.tags,
-    ...(options.backend === IMAGE_DEFAULTS.backend ? {} : { targets: { [buildTarget]: { options: { backend: options.backend } } } }),
+    ...(Object.keys(buildOptions).length ? { targets: { [buildTarget]: { options: buildOptions } } } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { BACKEND_IDS, type BackendId, findBackend } from '../../backends';
 import { isNixAttrPath, isNixIdentifier } from '../../nix/language/escape';
 import { layoutFor, type Layout } from './layouts';
 import { BUILD_OPTION_DEFAULTS } from '../../executors/build-options';
+import { sizeInBytes } from '../../executors/image-build/size-budget';
 import {
   DEFAULT_HOST_PLATFORM,
   DEFAULT_PROFILE,
@@ -51,6 +52,9 @@ export interface NormalizedImageOptions {
   sshAuthorizedKeys: string[];
   isoBaseName?: string;
   backend: BackendId;
+  /** As given (`1.5GiB` reads better in project.json than its bytes), checked to be a size. */
+  maxImageSize?: number | string;
+  maxClosureSize?: number | string;
   tags: string[];
   skipFormat: boolean;
   /** Do not run `nix flake lock` after generating a flake layout. */
@@ -251,6 +255,16 @@ export function normalizeImageOptions(schema: ImageGeneratorSchema, context: Nor
     problems.push(problem('backend', backend, `needs ${known.releases.needs} but --release is ${release.id}`));
   }
 
+  const budget = (option: 'maxImageSize' | 'maxClosureSize'): number | string | undefined => {
+    const value = schema[option];
+    if (value === undefined || value === '') return undefined;
+    const bytes = sizeInBytes(value);
+    if (typeof bytes !== 'number') problems.push(problem(option, value, bytes.why));
+    return value;
+  };
+  const maxImageSize = budget('maxImageSize');
+  const maxClosureSize = budget('maxClosureSize');
+
   if (problems.length > 0) {
     throw new Error(`Invalid options for @nixiso/nx:image (nothing was written):\n  ${problems.join('\n  ')}`);
   }
@@ -271,6 +285,8 @@ export function normalizeImageOptions(schema: ImageGeneratorSchema, context: Nor
     sshAuthorizedKeys,
     isoBaseName,
     backend,
+    ...(maxImageSize !== undefined ? { maxImageSize } : {}),
+    ...(maxClosureSize !== undefined ? { maxClosureSize } : {}),
     tags: list(schema.tags, ',') ?? [],
     skipFormat: !!schema.skipFormat,
     skipLock: !!schema.skipLock,

@@ -28,6 +28,9 @@ export interface ImageGeneratorSchema {
   sshAuthorizedKeys?: string[] | string;
   isoBaseName?: string;
   backend?: BackendId;
+  /** Size budgets of the build target (bytes, or `1.5GiB`); written into its options when given. */
+  maxImageSize?: number | string;
+  maxClosureSize?: number | string;
   tags?: string[] | string;
   skipFormat?: boolean;
   /** Do not run `nix flake lock` in a new flake project. */
