@@ -21,6 +21,9 @@ export const MANIFEST_FILE = 'manifest.json';
 /** Beside manifest.json: what the image is, and nothing about the run that made it. */
 export const IMAGE_IDENTITY_FILE = 'image.json';
 export const READ_RECORD_FILE = 'reads.json';
+/** Written by the diff target beside the build's files: what changed in the image against a base commit, as data and as Markdown. */
+export const DIFF_FILE = 'diff.json';
+export const DIFF_MARKDOWN_FILE = 'diff.md';
 /** The out-link a build leaves when the option outLink is not set. */
 export const DEFAULT_OUT_LINK = 'result';
 

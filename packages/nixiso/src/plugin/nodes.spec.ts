@@ -6,6 +6,7 @@ import { tempTree } from '@nixiso/testing';
 import { validateOptsAgainstSchema } from 'nx/src/utils/params';
 import { createNodesV2, type NixisoPluginOptions } from './nodes';
 import { HELP_EXAMPLES } from './targets/help';
+import { DIFF_BASE_INPUTS } from './targets/diff';
 
 const INSTALLER = '{ modulesPath, ... }: { imports = [ "${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix" ]; }';
 
@@ -206,7 +207,7 @@ describe('createNodesV2: the image configurations of a flake', () => {
     expect(one.metadata?.targetGroups).toBeUndefined();
   });
 
-  it('two host and two ISO configurations: exactly two image target sets, grouped, and build, eval, push and boot-test run both', async () => {
+  it('two host and two ISO configurations: exactly two image target sets, grouped, and build, eval, push, boot-test and diff run both', async () => {
     const root = workspace({
       'infra/flake.nix': `{ outputs = { nixpkgs, ... }: { ${iso('laptop')} ${iso('kiosk')} ${iso('server')} ${iso('lab')} }; }`,
       'infra/laptop.nix': '{ ... }: { networking.hostName = "laptop"; }',
@@ -220,6 +221,8 @@ describe('createNodesV2: the image configurations of a flake', () => {
     expect(split).toEqual([
       'boot-test--kiosk',
       'boot-test--lab',
+      'diff--kiosk',
+      'diff--lab',
       'eval--kiosk',
       'eval--lab',
       'image--kiosk',
@@ -228,8 +231,8 @@ describe('createNodesV2: the image configurations of a flake', () => {
       'push--lab',
     ]);
     expect(infra.metadata?.targetGroups).toEqual({
-      'kiosk image': ['image--kiosk', 'eval--kiosk', 'push--kiosk', 'boot-test--kiosk'],
-      'lab image': ['image--lab', 'eval--lab', 'push--lab', 'boot-test--lab'],
+      'kiosk image': ['image--kiosk', 'eval--kiosk', 'push--kiosk', 'boot-test--kiosk', 'diff--kiosk'],
+      'lab image': ['image--lab', 'eval--lab', 'push--lab', 'boot-test--lab', 'diff--lab'],
     });
     expect(infra.metadata?.nixiso).toMatchObject({ configurations: ['kiosk', 'lab'] });
     // Each configuration builds into its own directory, and what uses the image finds it there.
@@ -247,7 +250,16 @@ describe('createNodesV2: the image configurations of a flake', () => {
       options: { outputPath: 'dist/infra/lab' },
       outputs: ['{options.outputPath}/boot-test.json'],
     });
-    for (const name of ['image', 'eval', 'push', 'boot-test']) {
+    // The diff compares what image--lab builds, and writes beside it; no build first: an unchanged derivation needs none.
+    expect(targets['diff--lab']).toMatchObject({
+      executor: '@nixiso/nx:diff',
+      cache: true,
+      options: { buildTarget: 'image--lab', outputPath: 'dist/infra/lab' },
+      outputs: ['{options.outputPath}/diff.json', '{options.outputPath}/diff.md'],
+    });
+    expect(targets['diff--lab'].dependsOn).toBeUndefined();
+    expect(targets['diff--lab'].inputs).toEqual([...(targets['image--lab'].inputs ?? []), ...DIFF_BASE_INPUTS]);
+    for (const name of ['image', 'eval', 'push', 'boot-test', 'diff']) {
       expect(targets[name]).toMatchObject({
         executor: 'nx:noop',
         dependsOn: [
@@ -289,7 +301,7 @@ describe('createNodesV2: help in nx show project', () => {
   });
 
   it("every help example is valid options of its executor, by Nx's own validator (what nx run would say)", () => {
-    const executors: Record<keyof typeof HELP_EXAMPLES, string> = { build: 'build', eval: 'eval', push: 'push', bootTest: 'boot-test', doctor: 'doctor' };
+    const executors: Record<keyof typeof HELP_EXAMPLES, string> = { build: 'build', eval: 'eval', push: 'push', bootTest: 'boot-test', doctor: 'doctor', diff: 'diff' };
     for (const [example, options] of Object.entries(HELP_EXAMPLES) as [keyof typeof HELP_EXAMPLES, Record<string, unknown>][]) {
       // The schema executors.json names, as Nx finds it (an executor's folder need not bear its name).
       const schema = require(join('../..', require('../../executors.json').executors[executors[example]].schema));

@@ -11,6 +11,7 @@ export interface NixisoPluginOptions {
   pushTargetName?: string;
   doctorTargetName?: string;
   bootTestTargetName?: string;
+  diffTargetName?: string;
   /**
    * The Nix binary cache images are pushed to (the inferred push target) and
    * pulled from when a cache hit restores a manifest whose image is not in
@@ -57,6 +58,7 @@ export const DEFAULT_TARGET_NAMES: Readonly<Record<TargetNameOption, string>> = 
   pushTargetName: 'push',
   doctorTargetName: 'doctor',
   bootTestTargetName: 'boot-test',
+  diffTargetName: 'diff',
 };
 
 export function normalizeOptions(options: NixisoPluginOptions | undefined): ResolvedPluginOptions {

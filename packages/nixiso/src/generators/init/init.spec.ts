@@ -56,6 +56,7 @@ const DEFAULT_NAMES = {
   pushTargetName: 'push',
   doctorTargetName: 'doctor',
   bootTestTargetName: 'boot-test',
+  diffTargetName: 'diff',
 };
 
 describe('init generator', () => {

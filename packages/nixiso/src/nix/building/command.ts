@@ -255,6 +255,16 @@ export function nixEvalCommand(req: NixRequest): Command {
   };
 }
 
+/**
+ * Builds (or substitutes) what an evaluated derivation describes, keeping
+ * `root` as a GC root of its output while the caller reads it: `nix-store
+ * --realise`, with the request's builders and settings. Not the request's
+ * extraArgs: they are written for the build command, whose flags differ.
+ */
+export function realiseCommand(drvPath: string, root: string, req: Pick<NixRequest, 'builders' | 'maxJobs' | 'extraPlatforms' | 'nixOptions'>): Command {
+  return { command: 'nix-store', args: ['--realise', drvPath, '--add-root', root, ...distributionArgs(req), ...optionArgs(req)] };
+}
+
 /** A command as one shell line, for logs and the manifest. */
 export function commandLine(cmd: Command): string {
   const quote = (a: string) => (/^[A-Za-z0-9_@%+=:,./#-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);

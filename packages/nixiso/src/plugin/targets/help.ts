@@ -17,6 +17,7 @@ export const HELP_EXAMPLES = {
   push: { url: 'file:///srv/nix-cache' },
   bootTest: { memoryMiB: 2048, checks: [{ run: 'nix --version', expect: '^nix ' }] },
   doctor: { failOnWarn: true },
+  diff: { base: 'origin/main' },
 } satisfies Record<string, Record<string, unknown>>;
 
 /** The package manager's exec command of the workspace (Nx's own detection); npx when it cannot be told. */

@@ -1,8 +1,9 @@
-/** The targets that build and use one image: build, eval, push and boot-test. */
+/** The targets that build and use one image: build, eval, push, boot-test and diff. */
 import type { TargetConfiguration } from '@nx/devkit';
 import { bootTestTarget } from './boot-test';
 import { buildTarget } from './build';
 import { type ImageTargetContext, targetName } from './context';
+import { diffTarget } from './diff';
 import { evalTarget } from './eval';
 import { pushTarget } from './push';
 
@@ -19,5 +20,6 @@ export function imageTargetSet(
     [targetName(context, options.evalTargetName)]: evalTarget(context, imageOptions),
     [targetName(context, options.pushTargetName)]: pushTarget(context),
     [targetName(context, options.bootTestTargetName)]: bootTestTarget(context, buildConfigurations),
+    [targetName(context, options.diffTargetName)]: diffTarget(context, buildConfigurations),
   };
 }

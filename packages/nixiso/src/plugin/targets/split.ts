@@ -3,7 +3,7 @@
  * `<target>--<configuration>` with its own output directory
  * dist/<projectRoot>/<configuration>, grouped by configuration (Nx's
  * metadata.targetGroups, as Nx's own split targets are); `build`, `eval`,
- * `push` and `boot-test` run the whole set (nx:noop depending on each), so
+ * `push`, `boot-test` and `diff` run the whole set (nx:noop depending on each), so
  * `nx affected -t build` builds every image of the flake.
  */
 import { posix } from 'node:path';
@@ -26,12 +26,13 @@ export function splitImageTargets(
 ): { targets: Record<string, TargetConfiguration>; targetGroups: Record<string, string[]> } {
   const targets: Record<string, TargetConfiguration> = {};
   const targetGroups: Record<string, string[]> = {};
-  const names = [options.buildTargetName, options.evalTargetName, options.pushTargetName, options.bootTestTargetName];
+  const names = [options.buildTargetName, options.evalTargetName, options.pushTargetName, options.bootTestTargetName, options.diffTargetName];
   const examples: Record<string, Record<string, unknown>> = {
     [options.buildTargetName]: HELP_EXAMPLES.build,
     [options.evalTargetName]: HELP_EXAMPLES.eval,
     [options.pushTargetName]: HELP_EXAMPLES.push,
     [options.bootTestTargetName]: HELP_EXAMPLES.bootTest,
+    [options.diffTargetName]: HELP_EXAMPLES.diff,
   };
   for (const configuration of configurations) {
     const slug = configurationSlug(configuration.name);

@@ -1,0 +1,5 @@
+export interface DiffExecutorSchema {
+  base?: string;
+  buildTarget?: string;
+  outputPath?: string;
+}
