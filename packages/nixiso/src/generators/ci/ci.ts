@@ -10,6 +10,7 @@ import {
 } from '@nx/devkit';
 import { join, posix } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, YAMLSeq, type Document, type YAMLMap } from 'yaml';
+import { DEFAULT_TARGET_NAMES, type TargetNameOption } from '../../plugin/options';
 import { PLUGIN_PACKAGE } from '../init/init';
 import type { CiGeneratorSchema } from './schema';
 
@@ -46,16 +47,22 @@ const LOCKFILES: Record<PackageManager, string[]> = {
   bun: ['bun.lock', 'bun.lockb'],
 };
 
-interface TargetNames {
-  build: string[];
-  eval: string[];
-  push: string[];
-}
+/** The plugin options naming the targets the pipeline runs, by role. */
+const TARGET_OPTIONS = {
+  build: 'buildTargetName',
+  eval: 'evalTargetName',
+  push: 'pushTargetName',
+  bootTest: 'bootTestTargetName',
+  diff: 'diffTargetName',
+} as const satisfies Record<string, TargetNameOption>;
+
+type TargetNames = Record<keyof typeof TARGET_OPTIONS, string[]>;
 
 /**
- * Writes a CI pipeline that builds only the affected NixOS images:
- * GitHub Actions (.github/workflows/<name>.yml) or GitLab CI (.gitlab/nixiso.yml,
- * included from .gitlab-ci.yml). Everything is validated before anything is written.
+ * Writes a CI pipeline that builds, boots and compares with their base only the
+ * affected NixOS images: GitHub Actions (.github/workflows/<name>.yml) or GitLab
+ * CI (.gitlab/nixiso.yml, included from .gitlab-ci.yml). Everything is validated
+ * before anything is written.
  */
 export async function ciGenerator(tree: Tree, schema: CiGeneratorSchema): Promise<void> {
   const options = {
@@ -69,6 +76,7 @@ export async function ciGenerator(tree: Tree, schema: CiGeneratorSchema): Promis
     timeoutMinutes: schema.timeoutMinutes ?? 180,
     retentionDays: schema.retentionDays ?? 7,
     stage: schema.stage ?? 'test',
+    bootTest: schema.bootTest ?? true,
   };
   if (options.provider !== 'github' && options.provider !== 'gitlab') {
     throw new Error(`option "provider": unknown CI provider "${options.provider}" (expected github or gitlab)`);
@@ -102,6 +110,10 @@ export async function ciGenerator(tree: Tree, schema: CiGeneratorSchema): Promis
     // Eval is cheap; every build is CPU-, memory- and disk-heavy (a squashfs of the whole closure), so one at a time.
     buildCommand: `${nx} affected -t ${[...targets.eval, ...targets.build].join(' ')} --parallel=1${copyTo}`,
     pushCommand: `${nx} affected -t ${targets.push.join(' ')} --parallel=1`,
+    // One QEMU at a time: each boots a whole image with its own memory and CPUs.
+    bootTestCommand: `${nx} affected -t ${targets.bootTest.join(' ')} --parallel=1`,
+    // One at a time, like the builds: a diff may build the base image.
+    diffCommand: `${nx} affected -t ${targets.diff.join(' ')} --parallel=1`,
     tmpl: '',
   };
 
@@ -132,23 +144,19 @@ function checkImagesDir(dir: string): string {
   return normalized;
 }
 
-/** The inferred target names, from every @nixiso/nx entry in nx.json `plugins` (default build, eval, push). */
+/** The inferred target names, from every @nixiso/nx entry in nx.json `plugins` (default build, eval, push, boot-test, diff). */
 function targetNames(tree: Tree): TargetNames {
-  const names: TargetNames = { build: [], eval: [], push: [] };
+  const names: TargetNames = { build: [], eval: [], push: [], bootTest: [], diff: [] };
   const entries = (readNxJson(tree)?.plugins ?? []).filter((p) => {
     const plugin = typeof p === 'string' ? p : p.plugin;
     return plugin === PLUGIN_PACKAGE || plugin === '@nixiso';
   });
   const optionsOf = (entry: (typeof entries)[number]) =>
     (typeof entry === 'string' ? {} : ((entry.options ?? {}) as Record<string, unknown>));
-  for (const [role, option] of [
-    ['build', 'buildTargetName'],
-    ['eval', 'evalTargetName'],
-    ['push', 'pushTargetName'],
-  ] as const) {
+  for (const [role, option] of Object.entries(TARGET_OPTIONS) as [keyof TargetNames, TargetNameOption][]) {
     for (const entry of entries.length ? entries : ['' as const]) {
       const value = entry === '' ? undefined : optionsOf(entry)[option];
-      const name = value ?? role;
+      const name = value ?? DEFAULT_TARGET_NAMES[option];
       if (typeof name !== 'string' || !TARGET.test(name)) {
         throw new Error(`nx.json: the ${PLUGIN_PACKAGE} plugin option "${option}" is ${JSON.stringify(name)}, not a target name (letters, digits, _ . -)`);
       }

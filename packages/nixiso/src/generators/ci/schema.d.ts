@@ -9,5 +9,6 @@ export interface CiGeneratorSchema {
   timeoutMinutes?: number;
   retentionDays?: number;
   stage?: string;
+  bootTest?: boolean;
   skipFormat?: boolean;
 }
