@@ -1,16 +1,16 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { findImageFiles } from '../../built-image/image-files';
 import { DIFF_FILE, DIFF_MARKDOWN_FILE } from '../../built-image/outputs';
 import { systemClosure } from '../../built-image/system-closure';
-import { commandLine, nixEvalCommand, realiseCommand } from '../../nix/building/command';
+import { commandLine, configurationNamesCommand, nixEvalCommand, realiseCommand } from '../../nix/building/command';
 import { parseNixFailure } from '../../nix/building/errors';
 import { capture, runCommand } from '../../nix/process/run';
 import { closureInfoCommand, type ClosureEntry, diffClosures, parseClosureInfo } from '../../nix/store/closure-diff';
 import { storePathLines } from '../../nix/store/system-closure';
 import { logger } from '../../nx/runtime';
 import { executorResult, NixisoError, report } from '../executor-result';
-import { findImageFiles } from '../image-build/build.impl';
 import type { BuildExecutorSchema } from '../image-build/schema';
 import { parseBudgets } from '../image-build/size-budget';
 import { type ImageTarget, requireBackendTools, resolveImageTarget } from '../image-request';
@@ -113,6 +113,18 @@ function missingAtBase(baseWorkspace: string, projectRoot: string, options: Buil
   return undefined;
 }
 
+/** A flake at the base that does not define the configuration yet: why the image is new there; undefined when it does define it (or cannot say). */
+async function configurationMissing(base: ImageTarget): Promise<string | undefined> {
+  const { source } = base.request;
+  if (source.kind !== 'flake' || source.attribute) return undefined;
+  const r = await capture(configurationNamesCommand(base.request), base.absRoot);
+  if (r.exitCode !== 0) return undefined;
+  const names = JSON.parse(r.stdout) as unknown;
+  return Array.isArray(names) && !names.includes(source.configurationName)
+    ? `${join(base.projectRoot, 'flake.nix')} defines no nixosConfigurations.${source.configurationName}`
+    : undefined;
+}
+
 async function diffImage(options: DiffExecutorSchema, context: ExecutorContext): Promise<{ diff: ImageDiff; dir: string }> {
   const buildOptions = buildTargetOptions(options, context);
   // Evaluated and realised as Nix itself builds it, whichever backend the build uses: both sides the same way.
@@ -140,20 +152,24 @@ async function diffImage(options: DiffExecutorSchema, context: ExecutorContext):
   const tree: BaseTree = await checkOutBase(commits.commit, head.gitRoot);
   try {
     const baseWorkspace = join(tree.dir, relative(head.gitRoot, head.workspaceRoot));
-    const missing = missingAtBase(baseWorkspace, head.projectRoot, buildOptions);
     let baseTarget: ImageTarget | undefined;
     let baseDrv: string | undefined;
+    let missing = missingAtBase(baseWorkspace, head.projectRoot, buildOptions);
     if (!missing) {
       baseTarget = await resolveImageTarget(imageOptions, { ...context, root: baseWorkspace });
-      baseDrv = await evaluate(baseTarget, at);
+      try {
+        baseDrv = await evaluate(baseTarget, at);
+      } catch (e) {
+        missing = await configurationMissing(baseTarget);
+        if (!missing) throw e;
+      }
       if (baseDrv === headDrv) return { diff: { ...diff, status: 'unchanged', drvPath: { base: baseDrv, head: headDrv } }, dir: head.outputs.dir };
-    } else {
-      logger.info(`${missing} at ${at}: the image is new`);
     }
+    if (missing) logger.info(`${missing} at ${at}: the image is new`);
 
     const headSide = await realise(headDrv, head, join(tree.scratch, 'head-result'), 'HEAD');
     const baseSide = baseTarget && baseDrv ? await realise(baseDrv, baseTarget, join(tree.scratch, 'base-result'), at) : undefined;
-    const notes = [...(baseSide?.notes ?? []), ...headSide.notes];
+    const notes = [...(missing ? [`${missing} at ${at}`] : []), ...(baseSide?.notes ?? []), ...headSide.notes];
     const packages = baseSide?.closure && headSide.closure ? diffClosures(baseSide.closure, headSide.closure) : undefined;
     if (baseSide && !packages) notes.push('the packages are not compared: a closure could not be read (see above)');
     return {

@@ -126,7 +126,7 @@ describe('diffMarkdown', () => {
     const markdown = diffMarkdown(
       imageDiff({ status: 'new', packages: undefined, closureSize: { head: GiB }, imageSize: { head: 1.12 * GiB }, budgets: { maxImageSize: GiB } }),
     );
-    expect(markdown).toContain('New image: rescue does not exist at main (3f9c2a1b7d4e).');
+    expect(markdown).toContain('New image: rescue is not there at main (3f9c2a1b7d4e).');
     expect(markdown).toContain('| Closure | ∅ | 1.00 GiB |  |');
     expect(markdown).toContain('| Image file | ∅ | 1.12 GiB (budget 1.00 GiB) ⚠️ **over budget** |  |');
     expect(markdown).not.toContain('| Package |');

@@ -143,7 +143,7 @@ export function diffMarkdown(diff: ImageDiff): string {
   if (diff.status === 'unchanged') {
     blocks.push([`No change in the image: the derivation is the same as at ${base}.`]);
   } else if (diff.status === 'new') {
-    blocks.push([`New image: ${markdownText(diff.project)} does not exist at ${base}.`], sizesTable(diff));
+    blocks.push([`New image: ${markdownText(diff.project)}${diff.configuration ? ` (${markdownText(diff.configuration)})` : ''} is not there at ${base}.`], sizesTable(diff));
   } else {
     blocks.push([`Compared with ${base}.`], sizesTable(diff));
     if (diff.packages) blocks.push(packagesTable(diff, diff.packages));

@@ -4,7 +4,6 @@ import {
   copyFileSync,
   lstatSync,
   mkdirSync,
-  readdirSync,
   realpathSync,
   rmSync,
   statSync,
@@ -38,26 +37,9 @@ import { checkSources } from '../source-checks';
 import { buildMachineWarning } from './build-machine';
 import { systemClosure } from '../../built-image/system-closure';
 import { checkBudgets, describeSize } from './size-budget';
+import { findImageFiles } from '../../built-image/image-files';
 import { assertRuntimeInputsReadable } from './runtime-input';
 import type { BuildExecutorSchema } from './schema';
-
-/**
- * Image files under an out path, largest first (an ISO output also holds
- * small metadata files); every file when the extension is unknown ('').
- */
-export function findImageFiles(outPath: string, extension: string): string[] {
-  const found: { path: string; size: number }[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith(extension)) found.push({ path, size: statSync(path).size });
-    }
-  };
-  if (statSync(outPath).isDirectory()) walk(outPath);
-  else found.push({ path: outPath, size: statSync(outPath).size });
-  return found.sort((a, b) => b.size - a.size).map((f) => f.path);
-}
 
 async function nixVersion(cwd: string): Promise<string> {
   const r = await capture({ command: 'nix', args: ['--version'] }, cwd);
