@@ -254,5 +254,34 @@ Module._resolveFilename = function (request, parent, ...rest) {
       const built = [...out.matchAll(/nx run (\S+):build:offline/g)].map((m) => m[1]).sort();
       expect(built).toEqual(['channel', 'flake-hm']);
     });
+
+    it('nx affected -t diff says what changed in each image the change reaches; a comment-only change is no change, with nothing built', () => {
+      // The base as NX_BASE, which nx affected and the diff both read (nx affected keeps its --base to itself).
+      const diffOf = (project: string) => JSON.parse(readFileSync(join(ws, `dist/images/${project}/diff.json`), 'utf8'));
+      ok(run('git', ['add', '-A'], ws));
+      ok(run('git', ['commit', '-qm', 'time zone'], ws));
+      const out = ok(run('npx', ['nx', 'affected', '-t', 'diff', '-c', 'offline', '--output-style=static'], ws, { NX_BASE: 'HEAD~1' }));
+      // Both sides were realised: the positive control of the comment-only run below.
+      expect(out).toMatch(/nix-store --realise/);
+      expect([...out.matchAll(/nx run (\S+):diff:offline/g)].map((m) => m[1]).sort()).toEqual(['channel', 'flake-hm']);
+      for (const project of ['channel', 'flake-hm']) {
+        const diff = diffOf(project);
+        expect({ project, status: diff.status, base: diff.base.ref }).toEqual({ project, status: 'changed', base: 'HEAD~1' });
+        expect(diff.drvPath.base).not.toEqual(diff.drvPath.head);
+        expect(diff.closureSize.head).toBeGreaterThan(0);
+        expect(readFileSync(join(ws, `dist/images/${project}/diff.md`), 'utf8')).toMatch(/^\| Size \| .+ \| head \| Change \|\n\| --- \|/m);
+      }
+
+      const base = join(ws, 'modules/base/default.nix');
+      writeFileSync(base, readFileSync(base, 'utf8').replace(/}\s*$/, '  # only a comment\n}\n'));
+      ok(run('git', ['commit', '-qam', 'comment'], ws));
+      const again = ok(run('npx', ['nx', 'affected', '-t', 'diff', '-c', 'offline', '--output-style=static'], ws, { NX_BASE: 'HEAD~1' }));
+      expect([...again.matchAll(/nx run (\S+):diff:offline/g)].map((m) => m[1]).sort()).toEqual(['channel', 'flake-hm']);
+      expect(again).not.toMatch(/nix-store --realise/);
+      for (const project of ['channel', 'flake-hm']) {
+        expect({ project, status: diffOf(project).status }).toEqual({ project, status: 'unchanged' });
+        expect(readFileSync(join(ws, `dist/images/${project}/diff.md`), 'utf8')).toMatch(/No change in the image/);
+      }
+    });
   });
 });

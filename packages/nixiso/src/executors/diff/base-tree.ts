@@ -3,7 +3,7 @@
  * where the user's tree is never touched (a detached `git worktree` in a
  * temporary directory, removed afterwards).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '../../nix/building/command';
@@ -13,6 +13,29 @@ import { NixisoError } from '../executor-result';
 /** Where the base ref comes from, in the order `nx affected` takes it: the option, NX_BASE, nx.json's defaultBase, main. */
 export function baseRefOf(option: string | undefined, env: NodeJS.ProcessEnv, nxJson: { defaultBase?: string; affected?: { defaultBase?: string } } | undefined): string {
   return option || env.NX_BASE || nxJson?.defaultBase || nxJson?.affected?.defaultBase || 'main';
+}
+
+/**
+ * The `--base` of the `nx affected` command that started this task, read
+ * from its command line (Linux /proc; undefined elsewhere, or when the
+ * parent is not `nx affected` or was given no --base). Nx reads its own
+ * --base and does not pass it on to tasks, nor into their cache key: a diff
+ * that cannot see it must say so rather than compare with another base.
+ */
+export function affectedBaseOfParent(cmdlineFile = `/proc/${process.ppid}/cmdline`): string | undefined {
+  let argv: string[];
+  try {
+    argv = readFileSync(cmdlineFile, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+  if (!argv.some((arg) => arg === 'affected' || arg.startsWith('affected:'))) return undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') break;
+    if (argv[i] === '--base') return argv[i + 1];
+    if (argv[i].startsWith('--base=')) return argv[i].slice('--base='.length);
+  }
+  return undefined;
 }
 
 const git = (...args: string[]): Command => ({ command: 'git', args });

@@ -15,7 +15,7 @@ import type { BuildExecutorSchema } from '../image-build/schema';
 import { parseBudgets } from '../image-build/size-budget';
 import { type ImageTarget, requireBackendTools, resolveImageTarget } from '../image-request';
 import { checkSources } from '../source-checks';
-import { baseRefOf, type BaseTree, checkOutBase, resolveBaseCommit } from './base-tree';
+import { affectedBaseOfParent, baseRefOf, type BaseTree, checkOutBase, resolveBaseCommit } from './base-tree';
 import { diffMarkdown, diffSummary, type ImageDiff } from './report';
 import type { DiffExecutorSchema } from './schema';
 
@@ -135,6 +135,14 @@ async function diffImage(options: DiffExecutorSchema, context: ExecutorContext):
   if (!head.gitRoot) throw new NixisoError(`${head.projectRoot} is not in a git repository: diff compares it with a base commit`);
 
   const ref = baseRefOf(options.base, process.env, context.nxJsonConfiguration);
+  const affectedBase = options.base ? undefined : affectedBaseOfParent();
+  if (affectedBase !== undefined && affectedBase !== ref) {
+    throw new NixisoError(
+      `nx affected was given --base=${affectedBase}, which Nx keeps to itself (tasks and their cache keys do not see it); ` +
+        `this diff would compare with ${ref}. Set the base in the environment instead, which both read: ` +
+        `NX_BASE=${affectedBase} nx affected -t ${context.targetName ?? 'diff'}`,
+    );
+  }
   const commits = await resolveBaseCommit(ref, head.gitRoot);
   const budgets = parseBudgets(buildOptions);
   const base = { ref, commit: commits.commit };
