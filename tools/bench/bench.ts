@@ -12,7 +12,9 @@
  *   4. generator: `nx g @nixiso:image` per image, 50 images;
  *   8. what registering a plugin costs an unrelated cached `nx run`: fresh
  *      npm workspaces without a plugin, with @nx/jest/plugin and with the
- *      packed plugin (and variants of it), Nx 23.2.1 and the newest Nx 24.
+ *      packed plugin (and variants of it), Nx 23.2.1 and the newest Nx 24;
+ *   9. `nx run <image>:diff` with both sides already built against the
+ *      build's Nx cache hit.
  *
  * Everything runs in throw-away workspaces from createTestWorkspace (plugin
  * source through a tsconfig path, offline stand-ins, examples); the full run
@@ -63,7 +65,7 @@ interface Settings {
 }
 
 function usage(): string {
-  return `usage: bash tools/bench/run.sh [--quick] [--out FILE] [--sections 1,2,3,4,8] [--modules N] [--baseline REV] [--no-profile] [--keep]
+  return `usage: bash tools/bench/run.sh [--quick] [--out FILE] [--sections 1,2,3,4,8,9] [--modules N] [--baseline REV] [--no-profile] [--keep]
   --quick       fewer runs, channel layout only, graph sizes 0/50/200, 3 generated images, no
                 published-plugin comparison, no profiles; writes $TMPDIR/nixiso-benchmarks-quick.md
                 unless --out is given (< 3 min on a quiet 2-core machine)
@@ -71,8 +73,9 @@ function usage(): string {
   --sections    which measurements to run (1 cache hit, 2 executor overhead, 3 graph, 4 generator,
                 5 the cost of the cache-hit image check (plugin without its task hook, on a scratch copy),
                 7 boot test of the stand-in ISO, 8 what registering a plugin costs an unrelated
-                \`nx run\` (fresh npm workspaces, Nx 23.2.1 and the newest Nx 24: needs the npm registry);
-                default 1-5, 7 and 8, quick 1-4 and 7; \`--sections 8\` runs that section alone)
+                \`nx run\` (fresh npm workspaces, Nx 23.2.1 and the newest Nx 24: needs the npm registry),
+                9 diff with both sides built against the build's cache hit;
+                default 1-5 and 7-9, quick 1-4 and 7; \`--sections 8\` runs that section alone)
   --modules N   synthetic modules of the NixOS-sized configuration (default 1500)
   --baseline REV  also run §6: the plugin as published from commit REV of this repository against
                 the working tree's, interleaved (before/after numbers for a change to the plugin)
@@ -96,8 +99,8 @@ function parseArgs(argv: string[]): Settings {
     }
   }
   const quick = argv.includes('--quick');
-  const sections = new Set((values.get('--sections') ?? (quick ? '1,2,3,4,7' : '1,2,3,4,5,7,8')).split(',').map(Number));
-  for (const s of sections) if (![1, 2, 3, 4, 5, 6, 7, 8].includes(s)) throw new Error(`--sections: no section ${s}\n${usage()}`);
+  const sections = new Set((values.get('--sections') ?? (quick ? '1,2,3,4,7' : '1,2,3,4,5,7,8,9')).split(',').map(Number));
+  for (const s of sections) if (![1, 2, 3, 4, 5, 6, 7, 8, 9].includes(s)) throw new Error(`--sections: no section ${s}\n${usage()}`);
   if (sections.has(6) && !values.has('--baseline')) throw new Error('section 6 needs --baseline REV');
   const modules = Number(values.get('--modules') ?? 1500);
   if (!Number.isInteger(modules) || modules < 2) throw new Error('--modules must be an integer ≥ 2');
@@ -1190,6 +1193,90 @@ async function bootSection(s: Settings, report: Report): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 9: diff with both sides built
+
+/**
+ * §9: `nx run <image>:diff` against a base whose image, and the head's, are
+ * already in the store, against the build's Nx cache hit of the same image,
+ * interleaved in one workspace: what answering "what changes in this image"
+ * costs once both sides are built. Beside them, the diff of an image whose
+ * derivation did not change (a comment only), which stops before realising.
+ */
+function diffSection(s: Settings, report: Report): void {
+  const runs = s.quick ? 3 : 5;
+  const env = benchEnv(false);
+  const channelConfig = readFileSync(join(REPO, 'examples/iso-channel/configuration.nix'), 'utf8');
+  const ws = createTestWorkspace({ examples: ['iso-channel'], files: { 'examples/iso-quiet/configuration.nix': channelConfig } });
+  report.workspaces.push(ws.root);
+  log(`diff workspace ${ws.root}`);
+  ws.git('checkout', '-q', '-b', 'feature');
+  ws.write('examples/iso-channel/configuration.nix', channelConfig.replace('    neovim\n', '    neovim\n    htop\n'));
+  ws.write('examples/iso-quiet/configuration.nix', channelConfig.replace('  environment.systemPackages', '  # A comment only.\n  environment.systemPackages'));
+  ws.git('commit', '-qam', 'htop on iso-channel, a comment on iso-quiet');
+
+  const build = `${NX} run iso-channel:build -c offline`;
+  const diff = (project: string) => `${NX} run ${project}:diff -c offline --base=main --skip-nx-cache`;
+  const firstBuild = mustSh(ws, build, env);
+  // The first diff builds the base's image; from then on both sides are in the store.
+  const firstDiff = mustSh(ws, diff('iso-channel'), env);
+  mustSh(ws, diff('iso-quiet'), env);
+  const statusOf = (project: string) => (JSON.parse(ws.read(`dist/examples/${project}/diff.json`)) as { status: string }).status;
+  if (statusOf('iso-channel') !== 'changed' || statusOf('iso-quiet') !== 'unchanged') {
+    throw new Error(`expected iso-channel "changed" and iso-quiet "unchanged", got "${statusOf('iso-channel')}" and "${statusOf('iso-quiet')}" in ${ws.root}`);
+  }
+  assertCacheHit(ws, build, env);
+
+  const commands: BenchCommand[] = [
+    { name: 'build cache hit iso-channel', command: build },
+    { name: 'diff iso-channel, both sides built', command: diff('iso-channel') },
+    { name: 'diff iso-quiet, derivation unchanged', command: diff('iso-quiet') },
+  ];
+  log('9. diff');
+  const stats = group(report, ws, 'diff', commands, env, { runs, warmup: 1, rounds: runs });
+  assertCacheHit(ws, build, env);
+  const [hit, changed, unchanged] = commands.map((c) => pick(stats, c.name));
+  const r = changed.medianMs / hit.medianMs;
+  const out = [
+    '## 9. Diff with both sides built',
+    '',
+    'A workspace with the iso-channel example on `main`, then a branch `feature` that adds `htop` to it and a comment to ' +
+      'iso-quiet (the same configuration, another project). The image was built (`nx run iso-channel:build -c offline`) and ' +
+      `the diff run once (which built the base's image), so both sides are in the store; then one group of ${runs} runs each ` +
+      '(1 warm-up), alternating the order every run: the build\'s Nx cache hit, the diff of iso-channel with `--skip-nx-cache` ' +
+      '(it evaluates both sides, the base in a git worktree of `main`, finds both images valid in the store and compares the ' +
+      'closures) and the diff of iso-quiet (both sides evaluate to the same derivation: it stops there).',
+    '',
+    table(
+      ['', ''],
+      [
+        ['first build of iso-channel (miss)', ms(firstBuild.ms)],
+        ['first diff of iso-channel (builds the base)', ms(firstDiff.ms)],
+      ],
+    ),
+    '',
+    statTable(stats),
+    '',
+    table(
+      ['ratio of medians', 'value', 'target', 'result'],
+      [
+        ['diff, both sides built / build cache hit', ratio(r), '≤ 2.00', passMiss(r <= 2)],
+        ['diff, derivation unchanged / build cache hit', ratio(unchanged.medianMs / hit.medianMs), '', ''],
+      ],
+    ),
+    '',
+    ...details(stats),
+  ];
+  report.verdicts.push({
+    target: 'diff with both sides built ≤ 2 × an Nx cache hit of the build',
+    measured: `median ${ms(changed.medianMs)} / ${ms(hit.medianMs)} = ${ratio(r)}`,
+    limit: '≤ 2×',
+    pass: r <= 2,
+    where: '§9',
+  });
+  report.sections.push(out.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------------
 // 8: what registering a plugin costs an unrelated `nx run`
 
 const PRESENCE_VARIANTS: PresenceVariant[] = ['none', 'jest', 'nixiso', 'hook'];
@@ -1562,6 +1649,7 @@ async function main(): Promise<void> {
     if (s.sections.has(6)) await timed('6. before and after', () => baselineSection(s, report));
     if (s.sections.has(7)) await timed('7. boot test', () => bootSection(s, report));
     if (s.sections.has(8)) await timed('8. what registering a plugin costs', () => presenceSection(s, report));
+    if (s.sections.has(9)) await timed('9. diff', () => diffSection(s, report));
   } finally {
     report.durationMs = Date.now() - started;
     report.loadAfter = load();
