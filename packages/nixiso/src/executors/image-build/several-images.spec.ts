@@ -52,8 +52,8 @@ describeWithNix('a flake with several image configurations', () => {
     expect(shown.status).toBe(0);
     const project = JSON.parse(shown.output.slice(shown.output.indexOf('{')));
     expect(project.metadata.targetGroups).toEqual({
-      'liveImage image': ['build--liveImage', 'eval--liveImage', 'push--liveImage', 'boot-test--liveImage'],
-      'rescue image': ['build--rescue', 'eval--rescue', 'push--rescue', 'boot-test--rescue'],
+      'liveImage image': ['build--liveImage', 'eval--liveImage', 'push--liveImage', 'boot-test--liveImage', 'diff--liveImage'],
+      'rescue image': ['build--rescue', 'eval--rescue', 'push--rescue', 'boot-test--rescue', 'diff--rescue'],
     });
     expect(Object.keys(project.targets).filter((t) => t.includes('desk'))).toEqual([]);
     expect(project.targets['build--rescue'].options).toEqual({ configurationName: 'rescue', outputPath: `${DIST}/rescue` });
