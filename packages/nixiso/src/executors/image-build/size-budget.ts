@@ -4,6 +4,7 @@
  * before anything records it, so an image past its budget fails the build
  * like any other failure (no manifest.json, no image.json).
  */
+import { binarySize } from '../../nix/building/progress';
 
 export type BudgetOption = 'maxImageSize' | 'maxClosureSize';
 
@@ -77,14 +78,7 @@ export function parseBudgets(options: Partial<Record<BudgetOption, number | stri
 
 /** `1.12 GiB`: binary units, as `nix path-info -Sh` prints sizes. */
 export function humanSize(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(2)} ${units[unit]}`;
+  return binarySize(bytes, 2, 'bytes');
 }
 
 /** `1.12 GiB (1202590842 bytes)`: readable, and exact for whoever compares it with `stat` or `nix path-info`. */

@@ -28,14 +28,19 @@ import {
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
-export function formatBytes(bytes: number): string {
+/** A byte count in binary units with `digits` decimals (`1.1 GiB`); below 1 KiB the count itself, followed by `byteUnit`. */
+export function binarySize(bytes: number, digits: number, byteUnit: string): string {
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < UNITS.length - 1) {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+  return unit === 0 ? `${bytes} ${byteUnit}` : `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+export function formatBytes(bytes: number): string {
+  return binarySize(bytes, 1, 'B');
 }
 
 /** `0:42`, `12:03`, `1:02:03`. */
